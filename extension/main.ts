@@ -1,0 +1,2 @@
+// Placeholder entry; the real extension replaces it.
+console.log('extension placeholder');

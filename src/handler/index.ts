@@ -1,0 +1,2 @@
+// Placeholder entry; the real handler replaces it.
+export const handler = async (event: unknown): Promise<unknown> => ({ ok: true, event });

@@ -1,0 +1,32 @@
+// Names and paths that the build, the infrastructure, the emulator and the
+// tests must agree on (DESIGN section 7).
+import * as path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export const DIST_DIR = path.join(PROJECT_ROOT, 'dist');
+
+/** `dist/handler/index.mjs`, exporting `handler`. */
+export const HANDLER_DIR = path.join(DIST_DIR, 'handler');
+export const HANDLER_FILE = 'index.mjs';
+export const HANDLER_STRING = 'index.handler';
+
+/** The layer's root: Lambda mounts it at /opt. */
+export const LAYER_DIR = path.join(DIST_DIR, 'layer');
+
+/** The external extension's name: the executable's file name, and the name it registers with. */
+export const EXTENSION_NAME = 'graceful-shutdown';
+/** `dist/layer/extensions/<name>`: what Lambda starts. */
+export const EXTENSION_EXECUTABLE = path.join(LAYER_DIR, 'extensions', EXTENSION_NAME);
+/** `dist/layer/<name>/`: the bundled code the executable runs, found relative to it. */
+export const EXTENSION_CODE_DIR = path.join(LAYER_DIR, EXTENSION_NAME);
+
+/**
+ * How the function gets its SIGTERM: from the external extension in the layer
+ * (default), or from an internal extension the handler registers during init.
+ */
+export const ShutdownMode = {
+  layer: 'layer',
+  inProcess: 'in-process',
+} as const;
+export type ShutdownMode = (typeof ShutdownMode)[keyof typeof ShutdownMode];
+export const SHUTDOWN_MODE_ENV = 'SHUTDOWN_MODE';

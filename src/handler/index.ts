@@ -1,2 +1,47 @@
-// Placeholder entry; the real handler replaces it.
-export const handler = async (event: unknown): Promise<unknown> => ({ ok: true, event });
+// The Lambda entry point (`index.handler`). Everything here runs once per
+// execution environment, during Init: configuration is validated, the
+// shutdown listener installed and, in in-process mode, the internal extension
+// registered (top-level await, so Init does not end before it). The pool
+// itself is created by the first invocation that needs it.
+import { registerInProcessExtension } from '../../extension/in-process';
+import { createIamTokenProvider, iamAuthPlugins } from './auth';
+import { AuthMode, IN_PROCESS_SHUTDOWN_MODE, SHUTDOWN_MODE_VARIABLE, describeConfig, loadConfig, type HandlerConfig } from './config';
+import { createDataApi } from './data-api';
+import { installShutdownHandler } from './drain';
+import { describeError } from './errors';
+import { createLogger } from './logger';
+import { DatabasePool } from './pool';
+import { ItemRepository } from './repository';
+import { tlsOptions } from './tls';
+
+const logger = createLogger({ base: { function: process.env.AWS_LAMBDA_FUNCTION_NAME } });
+
+function initConfig(): HandlerConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    logger.error('invalid configuration: init fails', describeError(error));
+    throw error;
+  }
+}
+
+const config = initConfig();
+const pool = new DatabasePool({
+  config,
+  logger,
+  ssl: tlsOptions(config),
+  ...(config.auth === AuthMode.iam ? { authPlugins: iamAuthPlugins(createIamTokenProvider(config)) } : {}),
+});
+installShutdownHandler({ pool, logger, budgetMs: config.shutdownBudgetMs, strategy: config.drainStrategy });
+
+if (process.env[SHUTDOWN_MODE_VARIABLE] === IN_PROCESS_SHUTDOWN_MODE) {
+  await registerInProcessExtension();
+}
+logger.info('handler initialised', { ...describeConfig(config), shutdownMode: process.env[SHUTDOWN_MODE_VARIABLE] ?? 'layer' });
+
+export const handler = createDataApi({
+  repository: new ItemRepository(pool),
+  pool,
+  logger,
+  debugActions: config.debugActions,
+});

@@ -136,3 +136,36 @@ export const EXTENSION_HIDDEN_ENV: readonly string[] = [
   LambdaEnv.logGroupName,
   LambdaEnv.logStreamName,
 ];
+
+/**
+ * `errorType` of the APIs' own 4xx answers, as Lambda's Runtime API sends
+ * them (body `{"errorMessage","errorType"}`).
+ */
+export const ApiErrorType = {
+  invalidStateTransition: 'InvalidStateTransition',
+  invalidRequestId: 'InvalidRequestID',
+  requestTooLarge: 'RequestEntityTooLarge',
+  invalidRequestFormat: 'InvalidRequestFormat',
+  notFound: 'NotFound',
+  extensionMissingHeader: 'Extension.MissingHeader',
+  extensionMissingIdentifier: 'Extension.MissingExtensionIdentifier',
+  extensionUnknownIdentifier: 'Extension.UnknownExtensionIdentifier',
+  extensionInvalidState: 'Extension.InvalidExtensionState',
+  extensionRegistrationClosed: 'Extension.RegistrationClosed',
+  extensionTooMany: 'Extension.TooManyExtensions',
+  extensionInvalidEventType: 'Extension.InvalidEventType',
+  extensionInvalidName: 'Extension.InvalidExtensionName',
+} as const;
+export type ApiErrorType = (typeof ApiErrorType)[keyof typeof ApiErrorType];
+
+/** `errorType` Lambda reports to the caller when it resets an environment during an invoke. */
+export const SandboxErrorType = {
+  timeout: 'Sandbox.Timedout',
+  runtimeExit: 'Runtime.ExitError',
+  extensionExit: 'Extension.Crash',
+  shutdown: 'Sandbox.Shutdown',
+  initFailed: 'Runtime.InitError',
+} as const;
+
+/** The `tracing.type` of an INVOKE event. */
+export const TRACE_HEADER_TYPE = 'X-Amzn-Trace-Id' as const;

@@ -1,0 +1,171 @@
+// Small programs the lifecycle tests run under the emulator: a configurable
+// ESM handler (run by the real aws-lambda-ric) and a configurable external
+// extension (a node script with a shebang), written to a temp directory per
+// test. Both append what they see to a shared log file, one line per fact,
+// so tests can check the order things happened in across processes.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ExtensionHeader, ExtensionPath, LambdaEnv } from '../../../src/protocol/lambda-api';
+
+export interface HandlerBehaviour {
+  /** What the runtime does on SIGTERM: log it and die of it, log it and keep running, or nothing (no listener). */
+  sigterm?: 'log-and-exit' | 'ignore' | 'none';
+  /** Registers an internal extension during init under this name (events: none) and parks it in `next`. */
+  internalExtension?: string;
+  /** Throws during module init. */
+  initThrow?: boolean;
+}
+
+export interface ExtensionBehaviour {
+  events?: string[];
+  /** On SHUTDOWN: exit 0 (default), or ignore it and keep running. */
+  onShutdown?: 'exit' | 'ignore';
+  /** Registers under this name instead of its file name. */
+  registerAs?: string;
+  exitBeforeRegister?: boolean;
+  neverRegister?: boolean;
+  initError?: boolean;
+  /** Logs its environment once registered. */
+  logEnv?: boolean;
+}
+
+export class Sandbox {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-test-'));
+  readonly logFile = path.join(this.root, 'events.log');
+  readonly handlerDir = path.join(this.root, 'function');
+  readonly extensionsDir = path.join(this.root, 'opt', 'extensions');
+
+  constructor() {
+    fs.mkdirSync(this.handlerDir, { recursive: true });
+    fs.mkdirSync(this.extensionsDir, { recursive: true });
+  }
+
+  writeHandler(behaviour: HandlerBehaviour = {}): this {
+    fs.writeFileSync(path.join(this.handlerDir, 'index.mjs'), handlerSource(behaviour, this.logFile, path.join(this.root, 'timer-fired')));
+    return this;
+  }
+
+  writeExtension(name: string, behaviour: ExtensionBehaviour = {}): this {
+    const file = path.join(this.extensionsDir, name);
+    fs.writeFileSync(file, extensionSource(name, behaviour, this.logFile), { mode: 0o755 });
+    return this;
+  }
+
+  /** The lines of the shared log, in the order they were appended. */
+  log(): string[] {
+    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  timerFired(): boolean {
+    return fs.existsSync(path.join(this.root, 'timer-fired'));
+  }
+
+  remove(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function handlerSource(behaviour: HandlerBehaviour, logFile: string, timerFile: string): string {
+  const config = JSON.stringify({ ...behaviour, logFile, timerFile });
+  return `
+import fs from 'node:fs';
+import http from 'node:http';
+const cfg = ${config};
+const log = (line) => fs.appendFileSync(cfg.logFile, 'runtime ' + line + '\\n');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const [host, port] = process.env.${LambdaEnv.runtimeApi}.split(':');
+function call(method, path, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method, path, headers, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { data += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+if (cfg.sigterm === 'log-and-exit') {
+  process.on('SIGTERM', () => { log('sigterm'); process.removeAllListeners('SIGTERM'); process.kill(process.pid, 'SIGTERM'); });
+}
+if (cfg.sigterm === 'ignore') process.on('SIGTERM', () => log('sigterm'));
+if (cfg.internalExtension) {
+  const reg = await call('POST', '${ExtensionPath.register}', { '${ExtensionHeader.name}': cfg.internalExtension }, JSON.stringify({ events: [] }));
+  log('internal-registered ' + reg.status);
+  // Parked in next for good; the unref'd socket never keeps the runtime alive.
+  const req = http.request({ host, port, method: 'GET', path: '${ExtensionPath.next}', agent: false,
+    headers: { '${ExtensionHeader.identifier}': reg.headers['${ExtensionHeader.identifier}'] } });
+  req.on('socket', (socket) => socket.unref());
+  req.on('error', () => {});
+  req.end();
+}
+if (cfg.initThrow) throw new Error('init failed on purpose');
+log('init-done');
+export const handler = async (event, context) => {
+  switch (event.action) {
+    case 'echo':
+      return {
+        event, requestId: context.awsRequestId, arn: context.invokedFunctionArn, remainingMs: context.getRemainingTimeInMillis(),
+        traceId: process.env._X_AMZN_TRACE_ID ?? null, env: process.env,
+      };
+    case 'sleep': await sleep(event.ms); return { slept: event.ms };
+    case 'crash': process.kill(process.pid, 'SIGKILL'); return await sleep(10_000);
+    case 'fail': throw new Error('handler failed on purpose');
+    case 'arm': setTimeout(() => fs.writeFileSync(cfg.timerFile, String(Date.now())), event.ms); return { armed: event.ms };
+    case 'check': await sleep(event.waitMs ?? 0); return { fired: fs.existsSync(cfg.timerFile) };
+    case 'register': {
+      const res = await call('POST', '${ExtensionPath.register}', { '${ExtensionHeader.name}': event.name }, JSON.stringify({ events: [] }));
+      return { status: res.status, body: JSON.parse(res.body) };
+    }
+    default: return { ok: true };
+  }
+};
+`;
+}
+
+function extensionSource(name: string, behaviour: ExtensionBehaviour, logFile: string): string {
+  const config = JSON.stringify({ events: ['INVOKE', 'SHUTDOWN'], onShutdown: 'exit', ...behaviour, name, logFile });
+  return `#!/usr/bin/env node
+const fs = require('node:fs');
+const http = require('node:http');
+const cfg = ${config};
+const log = (line) => fs.appendFileSync(cfg.logFile, cfg.name + ' ' + line + '\\n');
+const [host, port] = process.env.${LambdaEnv.runtimeApi}.split(':');
+function call(method, path, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method, path, headers, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { data += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+(async () => {
+  log('started');
+  if (cfg.exitBeforeRegister) process.exit(3);
+  if (cfg.neverRegister) { setInterval(() => {}, 1000); return; }
+  const reg = await call('POST', '${ExtensionPath.register}', { '${ExtensionHeader.name}': cfg.registerAs ?? cfg.name }, JSON.stringify({ events: cfg.events }));
+  log('registered ' + reg.status);
+  const id = reg.headers['${ExtensionHeader.identifier}'];
+  if (cfg.logEnv) log('env ' + JSON.stringify(process.env));
+  if (cfg.initError) {
+    await call('POST', '${ExtensionPath.initError}', { '${ExtensionHeader.identifier}': id, '${ExtensionHeader.functionErrorType}': 'Extension.TestInitError' }, '{}');
+    process.exit(1);
+  }
+  for (let i = 0; i < 10000; i += 1) {
+    const next = await call('GET', '${ExtensionPath.next}', { '${ExtensionHeader.identifier}': id });
+    log('event ' + next.body);
+    const event = JSON.parse(next.body);
+    if (event.eventType === 'SHUTDOWN') {
+      if (cfg.onShutdown === 'ignore') { setInterval(() => {}, 1000); return; }
+      process.exit(0);
+    }
+  }
+})().catch((error) => { console.error(error); process.exit(2); });
+`;
+}

@@ -1,0 +1,104 @@
+// The data API against a real private server, in-process (the runtime client
+// and the drain are covered by runtime.test.ts).
+import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
+import { rowCount, wireHandler, type Wired } from './support';
+
+let server: MysqlServer;
+beforeAll(async () => { server = await startMysqlServer(); });
+afterAll(async () => { await server?.stop(); });
+
+let databaseSeq = 0;
+/** Each test gets a fresh database, so "created on first use" is really first use. */
+async function freshHandler(): Promise<Wired & { database: string }> {
+  const database = `api_${process.pid}_${++databaseSeq}`;
+  await server.query(`CREATE DATABASE \`${database}\``);
+  await server.query(`GRANT ALL ON \`${database}\`.* TO '${server.user}'@'%'`);
+  return { ...wireHandler(server, { DB_NAME: database }), database };
+}
+
+const context = (awsRequestId: string) => ({ awsRequestId });
+
+describe('the data API', () => {
+  let wired: Wired & { database: string };
+  beforeEach(async () => { wired = await freshHandler(); });
+  afterEach(async () => { await wired.pool.drain(200); });
+
+  it('creates its table on first use and returns version 1 for a new row', async () => {
+    expect(await rowCount(server, wired.database)).toBe('no table');
+    const result = await wired.handler({ action: 'put', id: 'user:1', data: { name: 'Ada' } });
+    expect(result).toEqual({ ok: true, action: 'put', id: 'user:1', version: 1 });
+    expect(await rowCount(server, wired.database)).toBe(1);
+  });
+
+  it('bumps the version on every put of the same id', async () => {
+    await wired.handler({ action: 'put', id: 'k', data: { n: 1 } });
+    await wired.handler({ action: 'put', id: 'k', data: { n: 2 } });
+    expect(await wired.handler({ action: 'put', id: 'k', data: { n: 3 } })).toMatchObject({ ok: true, version: 3 });
+  });
+
+  it('gets back what was put, with its version', async () => {
+    await wired.handler({ action: 'put', id: 'doc', data: { nested: { list: [1, 'two', null] }, unicode: 'é✓' } });
+    const result = await wired.handler({ action: 'get', id: 'doc' });
+    expect(result).toMatchObject({
+      ok: true, action: 'get',
+      item: { id: 'doc', data: { nested: { list: [1, 'two', null] }, unicode: 'é✓' }, version: 1 },
+    });
+  });
+
+  it('answers NOT_FOUND for an id never put', async () => {
+    expect(await wired.handler({ action: 'get', id: 'nobody' })).toEqual({
+      ok: false, error: { code: 'NOT_FOUND', message: 'no item with id "nobody"' },
+    });
+  });
+
+  it('reports pool and connection state on health', async () => {
+    const result = await wired.handler({ action: 'health' });
+    expect(result).toMatchObject({
+      ok: true, action: 'health',
+      pool: { created: true, closing: false, openSockets: 1, poolSize: 2 },
+      database: { reachable: true },
+    });
+  });
+
+  it.each([
+    ['not an object', 'INVALID_EVENT', 'put me'],
+    ['no action', 'INVALID_EVENT', { id: 'x', data: {} }],
+    ['an unknown action', 'UNKNOWN_ACTION', { action: 'drop', id: 'x' }],
+    ['a bad id', 'INVALID_EVENT', { action: 'put', id: 'x y', data: {} }],
+    ['data that is not an object', 'INVALID_EVENT', { action: 'put', id: 'x', data: 'text' }],
+    ['an extra field', 'INVALID_EVENT', { action: 'put', id: 'x', data: {}, version: 7 }],
+  ])('answers a malformed event (%s) with %s and touches nothing', async (_name, code, event) => {
+    const result = await wired.handler(event, context('req-malformed'));
+    expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+    expect(wired.pool.state().created).toBe(false);
+    expect(await rowCount(server, wired.database)).toBe('no table');
+    expect(wired.logs.lines.at(-1)).toMatchObject({ level: 'WARN', message: 'request failed', requestId: 'req-malformed', code });
+  });
+
+  it('answers a database error with a structured result, logs its cause, and keeps serving', async () => {
+    await wired.handler({ action: 'put', id: 'a', data: {} });
+    await server.query(`RENAME TABLE \`${wired.database}\`.items TO \`${wired.database}\`.items_away`);
+    const failed = await wired.handler({ action: 'put', id: 'a', data: {} }, context('req-db'));
+    expect(failed).toEqual({ ok: false, error: { code: 'DATABASE_ERROR', message: 'database operation "put" failed' } });
+    expect(wired.logs.lines.at(-1)).toMatchObject({
+      level: 'ERROR', requestId: 'req-db', operation: 'put', cause: { code: 'ER_NO_SUCH_TABLE' },
+    });
+    await server.query(`RENAME TABLE \`${wired.database}\`.items_away TO \`${wired.database}\`.items`);
+    expect(await wired.handler({ action: 'put', id: 'a', data: {} })).toMatchObject({ ok: true, version: 2 });
+  });
+
+  it('refuses new work with SHUTTING_DOWN once the drain has started', async () => {
+    await wired.handler({ action: 'health' });
+    await wired.pool.drain(200);
+    expect(await wired.handler({ action: 'get', id: 'a' })).toEqual({
+      ok: false, error: { code: 'SHUTTING_DOWN', message: 'the environment is shutting down' },
+    });
+  });
+
+  it('logs one JSON line per request with level, message, timestamp and request id', async () => {
+    await wired.handler({ action: 'health' }, context('req-7'));
+    const line = wired.logs.lines.at(-1);
+    expect(line).toMatchObject({ level: 'INFO', message: 'request served', requestId: 'req-7', action: 'health' });
+    expect(new Date(String(line?.timestamp)).toISOString()).toBe(line?.timestamp);
+  });
+});

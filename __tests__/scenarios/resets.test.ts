@@ -1,0 +1,114 @@
+// Resets and bad input: an invoke past the function timeout, a runtime that
+// dies mid-invoke, and malformed events. The environment must recover (a new
+// Init) or keep serving, and a caller must never see a half-done write.
+import { ShutdownReason } from '../../src/protocol/lambda-api';
+import type { Environment } from '../../src/emulator';
+import type { RowDataPacket } from 'mysql2';
+import { ServerWatch, get, put, runtimesOf, useEnvironments, useServer } from './support';
+
+const server = useServer();
+const startEnvironment = useEnvironments(server);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function rowCount(): Promise<number> {
+  // The helper's admin connection has no default database.
+  const rows = await server().query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${server().database}\`.items`);
+  return Number(rows[0].n);
+}
+
+/** Waits (bounded) until the server is running the handler's SLEEP: the invoke is provably mid-statement. */
+async function untilStatementRunning(pattern: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    const rows = await server().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?', [pattern]);
+    if (Number(rows[0].n) > 0) return;
+    await sleep(10);
+  }
+  throw new Error(`no statement like ${pattern} reached the server within 2 s`);
+}
+
+function liveRuntimePid(env: Environment): number {
+  const live = runtimesOf(env.report()).filter((p) => p.exitedAt === undefined && p.exitCode === null && p.signal === null);
+  if (live.length !== 1) throw new Error(`expected one live runtime, found ${live.length}`);
+  return live[0].pid;
+}
+
+describe('an invoke past the function timeout', () => {
+  it('resets the environment with reason timeout, and the next invoke runs a new Init and succeeds', async () => {
+    const watch = await ServerWatch.start(server());
+    const env = await startEnvironment({ timeoutMs: 1_000 });
+    expect((await env.invoke(put('timeout-before', { a: 1 }))).outcome).toBe('success');
+
+    const slow = await env.invoke({ action: 'debug-sleep', seconds: 2 });
+    // The reset SIGTERMs the runtime: its drain cannot COM_QUIT a connection
+    // that is mid-statement, so that one connection (and only it) is aborted
+    // when the server finishes the statement.
+    const cutOff = await watch.settled();
+    const next = await env.invoke(get('timeout-before'));
+
+    expect(slow.outcome).toBe('timeout');
+    expect(env.report().resets.map((r) => r.reason)).toEqual([ShutdownReason.timeout]);
+    expect({ abortedClients: cutOff.abortedClients, leftOpen: cutOff.threadsConnected }).toEqual({ abortedClients: 1, leftOpen: 0 });
+    expect({ outcome: next.outcome, reinitialized: next.reinitialized }).toEqual({ outcome: 'success', reinitialized: true });
+    expect(next.payload).toMatchObject({ ok: true, item: { id: 'timeout-before', version: 1 } });
+    expect(runtimesOf(env.report())).toHaveLength(2);
+  });
+});
+
+describe('a runtime that dies mid-invoke', () => {
+  it('resets the environment with reason failure, and the next invoke runs a new Init and succeeds', async () => {
+    const env = await startEnvironment({ timeoutMs: 10_000 });
+    expect((await env.invoke(put('crash-before', { a: 1 }))).outcome).toBe('success');
+
+    const pending = env.invoke({ action: 'debug-sleep', seconds: 1 });
+    await untilStatementRunning('SELECT SLEEP(%');
+    // Killed from outside, as the OOM killer would: no handler code runs.
+    process.kill(liveRuntimePid(env), 'SIGKILL');
+    const crashed = await pending;
+    const next = await env.invoke(put('crash-after', { a: 2 }));
+
+    expect(crashed.outcome).toBe('failure');
+    expect(env.report().resets.map((r) => r.reason)).toEqual([ShutdownReason.failure]);
+    expect({ outcome: next.outcome, reinitialized: next.reinitialized }).toEqual({ outcome: 'success', reinitialized: true });
+    expect(next.payload).toMatchObject({ ok: true, id: 'crash-after', version: 1 });
+  });
+});
+
+describe('malformed events across a live environment', () => {
+  const malformed: [string, unknown, string, RegExp][] = [
+    ['a string instead of an object', 'put please', 'INVALID_EVENT', /event/],
+    ['an array', [{ action: 'put' }], 'INVALID_EVENT', /event/],
+    ['null', null, 'INVALID_EVENT', /event/],
+    ['no action', { id: 'x', data: {} }, 'INVALID_EVENT', /action/],
+    ['an unknown action', { action: 'drop-table', id: 'x' }, 'UNKNOWN_ACTION', /action/],
+    ['a put without data', { action: 'put', id: 'x' }, 'INVALID_EVENT', /data/],
+    ['a put whose data is not an object', { action: 'put', id: 'x', data: 'text' }, 'INVALID_EVENT', /data/],
+    ['an id with forbidden characters', { action: 'put', id: "x'; DROP TABLE items; --", data: {} }, 'INVALID_EVENT', /id/],
+    ['a numeric id', { action: 'get', id: 42 }, 'INVALID_EVENT', /id/],
+    ['an unexpected field', { action: 'put', id: 'x', data: {}, version: 7 }, 'INVALID_EVENT', /version/],
+    ['data over the size cap', { action: 'put', id: 'x', data: { blob: 'x'.repeat(70 * 1024) } }, 'INVALID_EVENT', /data/],
+  ];
+
+  it('answers each with a structured error naming the field, writes no row, and keeps serving from the same runtime', async () => {
+    const env = await startEnvironment();
+    expect((await env.invoke(put('valid-before', { a: 1 }))).outcome).toBe('success');
+    const rowsBefore = await rowCount();
+
+    const answers = [];
+    for (const [, event] of malformed) answers.push(await env.invoke(event));
+    const rowsAfterMalformed = await rowCount();
+    const after = await env.invoke(put('valid-after', { a: 2 }));
+
+    answers.forEach((answer, i) => {
+      const [label, , code, field] = malformed[i];
+      expect({ label, outcome: answer.outcome, reinitialized: answer.reinitialized, payload: answer.payload }).toEqual({
+        label, outcome: 'success', reinitialized: false,
+        payload: { ok: false, error: { code, message: expect.stringMatching(field) as unknown } },
+      });
+    });
+    expect(rowsAfterMalformed).toBe(rowsBefore);
+    expect(after).toMatchObject({ outcome: 'success', reinitialized: false, payload: { ok: true, id: 'valid-after', version: 1 } });
+    expect(env.report().resets).toEqual([]);
+    expect(runtimesOf(env.report())).toHaveLength(1);
+  });
+});

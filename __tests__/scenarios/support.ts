@@ -1,0 +1,189 @@
+// Shared vocabulary of the lifecycle scenarios: a private server per test
+// file, environments that are always torn down, "what the server saw" as a
+// before/after delta, and "the runtime shut down cleanly" as one assertion.
+// Every figure comes from the server's side (SHOW GLOBAL STATUS, error log)
+// or from the emulator's report, never from the code under test.
+import { startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport, type ProcessReport } from '../../src/emulator';
+import { ShutdownBudget } from '../../src/protocol/lambda-api';
+import { SHUTDOWN_MODE_ENV, ShutdownMode } from '../../src/protocol/artifacts';
+import { startMysqlServer, type MysqlServer, type ServerStatus } from '../../src/testing/mysql-server';
+
+/** What MariaDB writes (log_warnings >= 2) for every client that vanished without COM_QUIT. */
+export const ABORTED_CONNECTION_LINE = /Aborted connection/;
+
+/** Bounded wait for the server to notice closed sockets: its threads end asynchronously. */
+const SETTLE_TIMEOUT_MS = 3_000;
+const SETTLE_POLL_MS = 20;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface ServerCounters extends ServerStatus {
+  abortedConnectionLines: number;
+}
+
+export async function readCounters(server: MysqlServer): Promise<ServerCounters> {
+  const status = await server.status();
+  return { ...status, abortedConnectionLines: server.errorLogLines(ABORTED_CONNECTION_LINE).length };
+}
+
+/** What changed on the server between `watch()` and now. */
+export interface ServerDelta {
+  abortedClients: number;
+  /** Threads_connected now minus before: 0 means every connection the environment opened is closed. */
+  threadsConnected: number;
+  /** The new "Aborted connection" lines of the error log. */
+  abortedConnectionLines: string[];
+}
+
+/**
+ * Counters before, counters after. `settled()` first waits (bounded) until
+ * Threads_connected is back at its level before, so a connection that is
+ * still being torn down is not read as leaked, nor an abort as missing.
+ */
+export class ServerWatch {
+  private constructor(private readonly server: MysqlServer, readonly before: ServerCounters) {}
+
+  static async start(server: MysqlServer): Promise<ServerWatch> {
+    return new ServerWatch(server, await readCounters(server));
+  }
+
+  /** Connections opened since the watch started and still open (the environment may be frozen). */
+  async openConnections(): Promise<number> {
+    return (await this.server.status()).threadsConnected - this.before.threadsConnected;
+  }
+
+  /** Polls until open connections drop to `expectedOpen` (bounded), then returns the delta. */
+  async settled(expectedOpen = 0): Promise<ServerDelta> {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    let after = await this.server.status();
+    for (let i = 0; i < 1_000 && Date.now() < deadline && after.threadsConnected - this.before.threadsConnected > expectedOpen; i += 1) {
+      await sleep(SETTLE_POLL_MS);
+      after = await this.server.status();
+    }
+    const lines = this.server.errorLogLines(ABORTED_CONNECTION_LINE);
+    return {
+      abortedClients: after.abortedClients - this.before.abortedClients,
+      threadsConnected: after.threadsConnected - this.before.threadsConnected,
+      abortedConnectionLines: lines.slice(this.before.abortedConnectionLines),
+    };
+  }
+}
+
+/** Nothing aborted, nothing left open, no "Aborted connection" line: DESIGN section 8. */
+export const CLEAN: ServerDelta = { abortedClients: 0, threadsConnected: 0, abortedConnectionLines: [] };
+
+export function runtimesOf(report: EnvironmentReport): ProcessReport[] {
+  return report.processes.filter((p) => p.kind === 'runtime');
+}
+
+/** The runtime that was alive at shutdown: the last one started. */
+export function finalRuntime(report: EnvironmentReport): ProcessReport {
+  const runtimes = runtimesOf(report);
+  const runtime = runtimes[runtimes.length - 1];
+  if (!runtime) throw new Error(`environment ${report.id} never started a runtime`);
+  return runtime;
+}
+
+/** The facts of a runtime's end, in one object so a failing test prints all of them. */
+export function shutdownFacts(report: EnvironmentReport) {
+  const runtime = finalRuntime(report);
+  return {
+    sigtermSent: report.sigtermToRuntimeExitMs !== undefined,
+    runtimeBudgetMs: report.runtimeBudgetMs,
+    withinBudget: report.sigtermToRuntimeExitMs !== undefined && report.runtimeBudgetMs !== undefined
+      && report.sigtermToRuntimeExitMs <= report.runtimeBudgetMs,
+    killedByEmulator: runtime.killedByEmulator,
+    signal: runtime.signal,
+  };
+}
+
+/**
+ * The runtime heard SIGTERM, was gone inside its budget (300 ms, or 500 ms
+ * with internal extensions only) and was never SIGKILLed by the emulator.
+ */
+export function expectRuntimeExitedWithinBudget(report: EnvironmentReport, budgetMs: number = ShutdownBudget.runtimeWithExternal): void {
+  const facts = shutdownFacts(report);
+  const context = `runtime output:\n${finalRuntime(report).output.slice(-2_000)}`;
+  expect({ ...facts, context }).toEqual({
+    sigtermSent: true,
+    runtimeBudgetMs: budgetMs,
+    withinBudget: true,
+    killedByEmulator: false,
+    signal: expect.not.stringMatching(/^SIGKILL$/) as unknown,
+    context,
+  });
+}
+
+/** Every external extension got SHUTDOWN and left on its own. */
+export function expectExtensionsLeftOnTheirOwn(report: EnvironmentReport): void {
+  const extensions = report.processes.filter((p) => p.kind === 'extension');
+  for (const extension of extensions) {
+    expect({ name: extension.name, killedByEmulator: extension.killedByEmulator, exitCode: extension.exitCode })
+      .toEqual({ name: extension.name, killedByEmulator: false, exitCode: 0 });
+  }
+}
+
+/** One private server for the whole test file (DESIGN section 8: counters belong to the test alone). */
+export function useServer(): () => MysqlServer {
+  let server: MysqlServer | undefined;
+  beforeAll(async () => {
+    server = await startMysqlServer({ privateOnly: true });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 30_000);
+  return () => {
+    if (!server) throw new Error('the scenario server did not start (see the beforeAll error above)');
+    return server;
+  };
+}
+
+export interface ScenarioEnvOptions extends Omit<EnvironmentOptions, 'env'> {
+  env?: Record<string, string>;
+  mode?: ShutdownMode;
+}
+
+/**
+ * Environments started by a test file; `afterEach` shuts down whatever a failed
+ * test left behind, so no runtime outlives its test (nor stays SIGSTOPped).
+ */
+export function useEnvironments(server: () => MysqlServer) {
+  const started: Environment[] = [];
+  afterEach(async () => {
+    const leftovers = started.splice(0).filter((env) => env.state !== 'shutdown');
+    await Promise.allSettled(leftovers.map((env) => env.shutdown()));
+  }, 30_000);
+
+  return async function start(options: ScenarioEnvOptions = {}): Promise<Environment> {
+    const { env, mode, ...rest } = options;
+    const environment = await startEnvironment({
+      label: expect.getState().currentTestName ?? 'scenario',
+      ...rest,
+      env: {
+        ...server().handlerEnv(),
+        [SHUTDOWN_MODE_ENV]: mode ?? ShutdownMode.layer,
+        HANDLER_DEBUG_ACTIONS: 'true',
+        ...env,
+      },
+    });
+    started.push(environment);
+    return environment;
+  };
+}
+
+/** Runs `count` invokes one after another and returns the outcomes that were not `success`. */
+export async function invokeTimes(env: Environment, count: number, event: (i: number) => unknown): Promise<string[]> {
+  const failures: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const result = await env.invoke(event(i));
+    if (result.outcome !== 'success') failures.push(`#${i}: ${result.outcome} ${JSON.stringify(result.payload)}`);
+  }
+  return failures;
+}
+
+export const put = (id: string, data: unknown) => ({ action: 'put', id, data });
+/** The handler's guarded debug action: `parallel` statements at once, so the pool opens that many connections. */
+export const sleepOn = (connections: number, seconds = 0) => ({ action: 'debug-sleep', seconds, parallel: connections });
+/** The pool's size by default (DB_POOL_SIZE): two connections, both left idle. */
+export const POOL_SIZE = 2;
+export const get = (id: string) => ({ action: 'get', id });

@@ -1,0 +1,211 @@
+// Shutdown figures through the emulator against one private server: how long
+// the runtime takes to be gone after SIGTERM (or, for the baseline, after the
+// shutdown starts), whether it was SIGKILLed, and what the server counted.
+import { startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport } from '../../src/emulator';
+import type { MysqlServer, ServerStatus } from '../../src/testing/mysql-server';
+import { summarize, type Summary } from './stats';
+
+const ABORTED_CONNECTION_LINE = /Aborted connection/;
+const SETTLE_TIMEOUT_MS = 3_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface Variant {
+  /** Row label in the table. */
+  label: string;
+  options: Omit<EnvironmentOptions, 'env' | 'label'> & { env?: Record<string, string> };
+  /** Brings the environment to the state under test (e.g. pool open and idle) before shutdown. */
+  prepare(env: Environment): Promise<PrepareResult>;
+  /**
+   * Shuts the environment down. Default `env.shutdown()`; the in-flight
+   * variant starts a slow invoke first and shuts down while it runs.
+   */
+  shutdown?(env: Environment): Promise<EnvironmentReport>;
+}
+
+export interface PrepareResult {
+  /** The first invoke: pool created, first connection opened. */
+  firstInvokeMs: number;
+  /** An invoke on a warm environment with its pool open. */
+  warmInvokeMs: number;
+}
+
+export interface EnvSample {
+  /** ms from SIGTERM to the runtime's exit (undefined: no SIGTERM was sent). */
+  sigtermToExitMs?: number;
+  /** ms from the start of the shutdown phase to the runtime's exit: comparable across every variant. */
+  shutdownToGoneMs?: number;
+  runtimeBudgetMs?: number;
+  killed: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  /** Connections the environment had open on the server just before shutdown. */
+  openConnections: number;
+  initMs?: number;
+  firstInvokeMs?: number;
+  warmInvokeMs?: number;
+}
+
+export interface VariantResult {
+  label: string;
+  environments: number;
+  failures: string[];
+  sigtermToExitMs: Summary;
+  shutdownToGoneMs: Summary;
+  runtimeBudgetMs?: number;
+  sigkilled: number;
+  exits: Record<string, number>;
+  openConnections: Summary;
+  serverAbortedClients: number;
+  serverAbortedConnectionLines: number;
+  /** Threads_connected after the run minus before: connections left open. */
+  serverLeftOpen: number;
+  initMs: Summary;
+  firstInvokeMs: Summary;
+  warmInvokeMs: Summary;
+  wallMs: number;
+}
+
+interface Counters extends ServerStatus { lines: number }
+
+async function counters(server: MysqlServer): Promise<Counters> {
+  const status = await server.status();
+  const lines = server.errorLogPath ? server.errorLogLines(ABORTED_CONNECTION_LINE).length : 0;
+  return { ...status, lines };
+}
+
+/** Waits (bounded) until the server's thread count is back at `target`. */
+async function settle(server: MysqlServer, target: number): Promise<Counters> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let now = await counters(server);
+  for (let i = 0; i < 500 && Date.now() < deadline && now.threadsConnected > target; i += 1) {
+    await sleep(10);
+    now = await counters(server);
+  }
+  return counters(server);
+}
+
+function sampleOf(report: EnvironmentReport, openConnections: number, prepared?: PrepareResult): EnvSample {
+  const runtimes = report.processes.filter((p) => p.kind === 'runtime');
+  const runtime = runtimes[runtimes.length - 1];
+  const shutdownPhase = report.phases.find((p) => p.phase === 'shutdown');
+  const init = report.phases.find((p) => p.phase === 'init');
+  return {
+    sigtermToExitMs: report.sigtermToRuntimeExitMs,
+    shutdownToGoneMs: runtime?.exitedAt !== undefined && shutdownPhase ? runtime.exitedAt - shutdownPhase.startedAt : undefined,
+    runtimeBudgetMs: report.runtimeBudgetMs,
+    killed: runtime?.killedByEmulator ?? false,
+    exitCode: runtime?.exitCode ?? null,
+    signal: runtime?.signal ?? null,
+    openConnections,
+    initMs: init?.durationMs,
+    firstInvokeMs: prepared?.firstInvokeMs,
+    warmInvokeMs: prepared?.warmInvokeMs,
+  };
+}
+
+function aggregate(label: string, samples: EnvSample[], failures: string[], before: Counters, after: Counters, wallMs: number): VariantResult {
+  const exits: Record<string, number> = {};
+  for (const s of samples) {
+    const key = s.signal ? `signal ${s.signal}` : `code ${s.exitCode}`;
+    exits[key] = (exits[key] ?? 0) + 1;
+  }
+  const num = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
+  return {
+    label,
+    environments: samples.length,
+    failures,
+    sigtermToExitMs: summarize(num(samples.map((s) => s.sigtermToExitMs))),
+    shutdownToGoneMs: summarize(num(samples.map((s) => s.shutdownToGoneMs))),
+    runtimeBudgetMs: samples.find((s) => s.runtimeBudgetMs !== undefined)?.runtimeBudgetMs,
+    sigkilled: samples.filter((s) => s.killed).length,
+    exits,
+    openConnections: summarize(samples.map((s) => s.openConnections)),
+    serverAbortedClients: after.abortedClients - before.abortedClients,
+    serverAbortedConnectionLines: after.lines - before.lines,
+    serverLeftOpen: after.threadsConnected - before.threadsConnected,
+    initMs: summarize(num(samples.map((s) => s.initMs))),
+    firstInvokeMs: summarize(num(samples.map((s) => s.firstInvokeMs))),
+    warmInvokeMs: summarize(num(samples.map((s) => s.warmInvokeMs))),
+    wallMs,
+  };
+}
+
+function envOptions(server: MysqlServer, variant: Variant, label: string): EnvironmentOptions {
+  return { ...variant.options, label, env: { ...server.handlerEnv(), ...variant.options.env } };
+}
+
+/** `count` environments, one after another: start, prepare, shut down, let the server settle. */
+export async function runSequential(server: MysqlServer, variant: Variant, count: number): Promise<VariantResult> {
+  const started = Date.now();
+  const before = await counters(server);
+  const samples: EnvSample[] = [];
+  const failures: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const level = (await server.status()).threadsConnected;
+    let env: Environment | undefined;
+    try {
+      env = await startEnvironment(envOptions(server, variant, `${variant.label} #${i}`));
+      const prepared = await variant.prepare(env);
+      const open = (await server.status()).threadsConnected - level;
+      const report = await (variant.shutdown ? variant.shutdown(env) : env.shutdown());
+      samples.push(sampleOf(report, open, prepared));
+    } catch (error) {
+      failures.push(`#${i}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      if (env && env.state !== 'shutdown') await env.shutdown().catch(() => undefined);
+    }
+    await settle(server, level);
+  }
+  const after = await settle(server, before.threadsConnected);
+  return aggregate(variant.label, samples, failures, before, after, Date.now() - started);
+}
+
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(items[i], i) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * `count` environments started and prepared with bounded concurrency (Init of
+ * 50 at once would measure the 2 cores, not the shutdown), then shut down
+ * all at the same moment.
+ */
+export async function runSimultaneous(server: MysqlServer, variant: Variant, count: number, startConcurrency = 4): Promise<VariantResult> {
+  const started = Date.now();
+  const before = await counters(server);
+  const failures: string[] = [];
+  const envs: Environment[] = [];
+  const prepared = await mapBounded(Array.from({ length: count }, (_, i) => i), startConcurrency, async (i) => {
+    const env = await startEnvironment(envOptions(server, variant, `${variant.label} #${i}`));
+    envs.push(env);
+    await variant.prepare(env);
+    return env;
+  });
+  prepared.forEach((r, i) => { if (r.status === 'rejected') failures.push(`#${i} start: ${String((r.reason as Error)?.message ?? r.reason).split('\n')[0]}`); });
+  const open = (await server.status()).threadsConnected - before.threadsConnected;
+  const ready = prepared.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const reports = await Promise.allSettled(ready.map((env) => (variant.shutdown ? variant.shutdown(env) : env.shutdown())));
+  const samples: EnvSample[] = [];
+  reports.forEach((r, i) => {
+    if (r.status === 'fulfilled') samples.push(sampleOf(r.value, Number.NaN));
+    else failures.push(`#${i} shutdown: ${String((r.reason as Error)?.message ?? r.reason).split('\n')[0]}`);
+  });
+  // Environments whose prepare failed still hold processes: end them, outside the figures.
+  await Promise.allSettled(envs.filter((env) => env.state !== 'shutdown').map((env) => env.shutdown()));
+  const after = await settle(server, before.threadsConnected);
+  const result = aggregate(variant.label, samples, failures, before, after, Date.now() - started);
+  // Per-environment counts are not separable when all are open at once: report the mean over the fleet.
+  result.openConnections = summarize([ready.length > 0 ? open / ready.length : 0]);
+  return result;
+}

@@ -1,0 +1,143 @@
+// `npm run local`: one Lambda execution environment through its whole life,
+// against a private MySQL-protocol server, and what the server saw.
+//
+//   npm run local                     the layer's extension registers: SIGTERM, drain, clean
+//   npm run local -- --no-extension   the baseline: no extension, SIGKILL, aborted connections
+//   npm run local -- --in-process     no layer: the handler registers an internal extension (500 ms budget)
+//   npm run local -- --idle-ms=5000   how long the environment stays frozen before the spindown
+import * as path from 'node:path';
+import { InitFailedError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
+import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
+import { HANDLER_DIR, PROJECT_ROOT, SHUTDOWN_MODE_ENV, ShutdownMode } from '../src/protocol/artifacts';
+import { DEFAULT_EXTENSIONS_DIR } from '../src/emulator';
+import { startMysqlServer, type MysqlServer, type ServerStatus } from '../src/testing/mysql-server';
+
+type Mode = 'layer' | 'no-extension' | 'in-process';
+
+interface Args {
+  mode: Mode;
+  idleMs: number;
+}
+
+const USAGE = 'usage: npm run local [-- --no-extension | --in-process] [--idle-ms=<ms>]';
+const SETTLE_TIMEOUT_MS = 3_000;
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { mode: 'layer', idleMs: 2_000 };
+  for (const arg of argv) {
+    if (arg === '--no-extension') args.mode = 'no-extension';
+    else if (arg === '--in-process') args.mode = 'in-process';
+    else if (arg.startsWith('--idle-ms=')) {
+      args.idleMs = Number(arg.slice('--idle-ms='.length));
+      if (!Number.isInteger(args.idleMs) || args.idleMs < 0 || args.idleMs > 600_000) throw new Error(`--idle-ms: expected 0..600000, got ${arg}`);
+    } else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return args;
+}
+
+const rel = (file: string) => path.relative(PROJECT_ROOT, file) || '.';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const indent = (lines: string[]) => lines.map((line) => `  ${line}`).join('\n');
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+
+function counters(status: ServerStatus): string {
+  return `Aborted_clients ${status.abortedClients}   Threads_connected ${status.threadsConnected}`;
+}
+
+/** Waits (bounded) for the server to notice closed sockets: its threads end asynchronously. */
+async function settle(server: MysqlServer, threadsBefore: number): Promise<ServerStatus> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let status = await server.status();
+  for (let i = 0; i < 300 && Date.now() < deadline && status.threadsConnected > threadsBefore; i += 1) {
+    await sleep(10);
+    status = await server.status();
+  }
+  return status;
+}
+
+/** The runtime's own log lines about its drain (the handler logs one structured line). */
+function drainLines(output: string): string[] {
+  return output.split('\n').filter((line) => /drain|pool on SIGTERM/i.test(line)).map((line) => (line.length > 200 ? `${line.slice(0, 197)}...` : line));
+}
+
+async function run(args: Args): Promise<number> {
+  console.log(`\nLambda lifecycle, locally: ${args.mode === 'layer' ? 'with the graceful-shutdown extension layer' : args.mode === 'in-process' ? 'in-process (internal) extension, no layer' : 'NO extension (the baseline)'}\n`);
+  const server = await startMysqlServer({ privateOnly: true });
+  let env: Environment | undefined;
+  const stopAll = async () => {
+    await env?.shutdown().catch(() => undefined);
+    await server.stop().catch(() => undefined);
+  };
+  process.once('SIGINT', () => { void stopAll().then(() => process.exit(130)); });
+  try {
+    const extensionsDir = args.mode === 'layer' ? DEFAULT_EXTENSIONS_DIR : null;
+    console.log(indent([
+      `handler     ${rel(HANDLER_DIR)} (index.handler, run by aws-lambda-ric)`,
+      `extensions  ${extensionsDir ? rel(extensionsDir) : 'none'}`,
+      `database    private ${server.pid ? `mariadbd pid ${server.pid}` : 'server'} on ${server.host}:${server.port} (DB_AUTH=password, DB_TLS=off)`,
+    ]));
+    const before = await server.status();
+    console.log(`\nServer before   ${counters(before)}\n`);
+
+    env = await startEnvironment({
+      label: `local-${args.mode}`,
+      extensionsDir,
+      env: {
+        ...server.handlerEnv(),
+        DB_AUTH: 'password',
+        DB_TLS: 'off',
+        [SHUTDOWN_MODE_ENV]: args.mode === 'in-process' ? ShutdownMode.inProcess : ShutdownMode.layer,
+      },
+    });
+    const invokes: { label: string; result: InvokeResult }[] = [];
+    const id = `local-${Date.now()}`;
+    for (const [label, event] of [
+      ['put', { action: 'put', id, data: { hello: 'lambda' } }],
+      ['put', { action: 'put', id, data: { hello: 'again' } }],
+      ['get', { action: 'get', id }],
+      ['health', { action: 'health' }],
+    ] as const) {
+      invokes.push({ label, result: await env.invoke(event) });
+    }
+    const open = (await server.status()).threadsConnected - before.threadsConnected;
+    await env.idle(args.idleMs);
+    const report = await env.shutdown();
+    const after = await settle(server, before.threadsConnected);
+
+    console.log('Timeline (ms on the environment\'s monotonic clock)\n');
+    console.log(indent(phaseRows(report, invokes)));
+    console.log('\nProcesses\n');
+    console.log(indent(processRows(report)));
+    const drain = report.processes.filter((p) => p.kind === 'runtime').flatMap((p) => drainLines(p.output));
+    if (drain.length > 0) console.log(`\nThe runtime said\n\n${indent(drain)}`);
+
+    const aborted = after.abortedClients - before.abortedClients;
+    const leftOpen = after.threadsConnected - before.threadsConnected;
+    console.log(`\nServer after    ${counters(after)}   (Aborted_clients ${signed(aborted)}, Threads_connected ${signed(leftOpen)}; the frozen environment held ${open} connection${open === 1 ? '' : 's'})`);
+
+    const failed = invokes.filter((invoke) => invoke.result.outcome !== 'success');
+    const clean = aborted === 0 && leftOpen === 0;
+    const ending = runtimeEnding(report);
+    let verdict: string;
+    if (failed.length > 0) verdict = `FAILED: ${failed.length} invoke(s) did not succeed: ${failed.map((f) => `${f.label} ${JSON.stringify(f.result.payload)}`).join('; ')}`;
+    else if (clean) verdict = `CLEAN: ${ending}; the server saw no aborted connection.`;
+    else verdict = `ABORTED: ${ending}; the server counted ${aborted} aborted client${aborted === 1 ? '' : 's'}${leftOpen > 0 ? ` and ${leftOpen} connection(s) still open` : ''}.`;
+    console.log(`\nVerdict: ${verdict}\n`);
+    // The baseline is expected to abort; anything else that is not clean is a failure.
+    const expected = args.mode === 'no-extension' ? failed.length === 0 : failed.length === 0 && clean;
+    return expected ? 0 : 1;
+  } finally {
+    await stopAll();
+  }
+}
+
+run(parseArgs(process.argv.slice(2))).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof InitFailedError ? error.describe() : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,214 @@
+// One Lambda execution environment: the API server, the current generation of
+// processes, and the lifecycle between them (init, invoke, freeze, shutdown,
+// resets). Invokes run one at a time, as in Lambda.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { MAX_PAYLOAD_BYTES, SandboxErrorType, ShutdownReason } from '../protocol/lambda-api';
+import { ApiServer, type ApiRequest, type Reply } from './api-server';
+import { Clock } from './clock';
+import { Condition } from './condition';
+import { EnvironmentStateError, InitFailedError } from './errors';
+import { runtimeEnvironment } from './environment-variables';
+import { Generation } from './generation';
+import { listExtensions, runInit } from './init-sequence';
+import { runInvocation } from './invocation';
+import type { ResolvedOptions } from './options';
+import { ReportRecorder } from './report';
+import { runShutdownSequence } from './shutdown-sequence';
+import type { Environment, EnvironmentReport, EnvironmentState, InvokeResult } from './types';
+
+export class LambdaEnvironment implements Environment {
+  readonly id = randomUUID();
+  private readonly clock = new Clock();
+  private readonly condition = new Condition();
+  private readonly server = new ApiServer((request, reply) => this.route(request, reply));
+  private readonly recorder: ReportRecorder;
+  private generation?: Generation;
+  private generations = 0;
+  private currentState: EnvironmentState = 'running';
+  private endFreeze?: () => void;
+  private queue: Promise<unknown> = Promise.resolve();
+  private shuttingDown = false;
+  private shutdownResult?: Promise<EnvironmentReport>;
+  private initInFlight?: Promise<void>;
+  private resetInFlight?: Promise<void>;
+  private address = '';
+
+  constructor(private readonly options: ResolvedOptions) {
+    this.recorder = new ReportRecorder(this.id, options.label, this.clock);
+  }
+
+  get runtimeApi(): string {
+    return this.address;
+  }
+
+  get state(): EnvironmentState {
+    return this.currentState;
+  }
+
+  /** Listens, runs the first Init and freezes. On failure everything is stopped and the API closed. */
+  async start(): Promise<this> {
+    this.address = await this.server.listen();
+    try {
+      await this.init();
+    } catch (error) {
+      this.currentState = 'shutdown';
+      await this.server.close();
+      throw error;
+    }
+    await this.freeze();
+    return this;
+  }
+
+  invoke(event: unknown, options: { timeoutMs?: number } = {}): Promise<InvokeResult> {
+    const run = this.queue.then(() => this.runInvoke(event, options.timeoutMs ?? this.options.timeoutMs));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  }
+
+  shutdown(reason: ShutdownReason = ShutdownReason.spindown): Promise<EnvironmentReport> {
+    this.shutdownResult ??= this.runShutdown(reason);
+    return this.shutdownResult;
+  }
+
+  report(): EnvironmentReport {
+    return this.recorder.build();
+  }
+
+  private route(request: ApiRequest, reply: Reply): void {
+    if (this.generation?.route(request, reply)) return;
+    reply.error(404, 'NotFound', `no route for ${request.method} ${request.path}`);
+  }
+
+  private init(): Promise<void> {
+    const running = this.runInitPhase();
+    this.initInFlight = running.catch(() => undefined);
+    return running;
+  }
+
+  private async runInitPhase(): Promise<void> {
+    const endPhase = this.recorder.begin('init');
+    this.generations += 1;
+    const extensionNames = listExtensions(this.options.extensionsDir);
+    const generation = new Generation(this.generations, new Set(extensionNames), {
+      functionName: this.options.functionName, functionVersion: '$LATEST', handler: this.options.handler,
+    }, () => this.condition.notify(), () => this.clock.now());
+    this.generation = generation;
+    this.recorder.addGeneration(generation);
+    const identity = {
+      functionName: this.options.functionName, functionVersion: '$LATEST', memorySizeMb: this.options.memorySizeMb,
+      region: this.options.region, handler: this.options.handler, taskRoot: this.options.handlerDir,
+      logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${this.id.replace(/-/g, '')}`,
+    };
+    try {
+      await runInit(generation, {
+        handlerDir: this.options.handlerDir,
+        handler: this.options.handler,
+        extensionsDir: this.options.extensionsDir,
+        extensionNames,
+        runtimeCommand: this.options.runtimeCommand,
+        runtimeEnv: runtimeEnvironment(identity, this.address, this.options.env),
+        timeoutMs: this.options.initTimeoutMs,
+      }, this.clock, this.condition, () => this.shuttingDown);
+      endPhase(`generation ${generation.index}`);
+    } catch (error) {
+      this.generation = undefined;
+      endPhase(`failed: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  private async freeze(): Promise<void> {
+    if (!this.generation || this.shuttingDown) return;
+    this.currentState = 'frozen';
+    this.endFreeze = this.recorder.begin('freeze');
+    await this.generation.freeze();
+  }
+
+  private thaw(): void {
+    this.generation?.thaw();
+    this.endFreeze?.();
+    this.endFreeze = undefined;
+    if (!this.shuttingDown) this.currentState = 'running';
+  }
+
+  private async runInvoke(event: unknown, timeoutMs: number): Promise<InvokeResult> {
+    if (this.shuttingDown) throw new EnvironmentStateError(`environment ${this.options.label} is shut down`, 'invoke', { id: this.id });
+    const payload = Buffer.from(JSON.stringify(event ?? null));
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      throw new EnvironmentStateError(`the event is ${payload.length} bytes, over the 6 MB limit`, 'invoke', { bytes: payload.length });
+    }
+    const requestId = randomUUID();
+    const started = this.clock.now();
+    let reinitialized = false;
+    if (!this.generation) {
+      this.currentState = 'running';
+      reinitialized = true;
+      try {
+        await this.init();
+      } catch (error) {
+        const message = error instanceof InitFailedError ? error.describe(500) : (error as Error).message;
+        return { requestId, outcome: 'failure', payload: { errorType: SandboxErrorType.initFailed, errorMessage: message }, durationMs: this.clock.now() - started, reinitialized };
+      }
+    }
+    const generation = this.generation as Generation;
+    this.thaw();
+    const endPhase = this.recorder.begin('invoke');
+    const result = await runInvocation(generation, {
+      requestId, payload, timeoutMs, clock: this.clock, condition: this.condition,
+      invokedFunctionArn: `arn:aws:lambda:${this.options.region}:000000000000:function:${this.options.functionName}`,
+      traceId: traceId(),
+      shuttingDown: () => this.shuttingDown,
+    });
+    endPhase(`${requestId} ${result.outcome}`);
+    if (result.reset) {
+      this.recorder.addReset(result.reset);
+      this.resetInFlight = this.reset(generation, result.reset);
+      await this.resetInFlight;
+    } else {
+      await this.freeze();
+    }
+    return { requestId, outcome: result.outcome, payload: result.payload, durationMs: round(this.clock.now() - started), reinitialized };
+  }
+
+  private async reset(generation: Generation, reason: 'timeout' | 'failure'): Promise<void> {
+    if (this.shuttingDown) return;
+    const endPhase = this.recorder.begin('shutdown');
+    this.recorder.setShutdownFigures(await runShutdownSequence(generation, reason, this.clock));
+    endPhase(`reset: ${reason}`);
+    if (this.generation === generation) this.generation = undefined;
+    this.currentState = 'frozen';
+  }
+
+  private async runShutdown(reason: ShutdownReason): Promise<EnvironmentReport> {
+    this.shuttingDown = true;
+    this.condition.notify();
+    // An invoke in flight ends at once (it reports `failure`); an Init in flight
+    // fails and kills its own processes; a reset in flight finishes its sequence.
+    await this.initInFlight;
+    await this.resetInFlight;
+    const generation = this.generation;
+    this.thaw();
+    this.recorder.setShutdownReason(reason);
+    if (generation) {
+      const endPhase = this.recorder.begin('shutdown');
+      this.recorder.setShutdownFigures(await runShutdownSequence(generation, reason, this.clock));
+      endPhase(reason);
+    }
+    this.generation = undefined;
+    this.currentState = 'shutdown';
+    await this.server.close();
+    return this.recorder.build();
+  }
+}
+
+function traceId(): string {
+  const epoch = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+

@@ -1,0 +1,74 @@
+// Shutdown (DESIGN section 4, phase 4), for a spindown as for a reset:
+// thaw; with no extension registered, SIGKILL the runtime and nothing else;
+// otherwise SIGTERM the runtime's process group and give it 300 ms (500 ms
+// when every extension is internal) before SIGKILL; only then SHUTDOWN to the
+// external extensions subscribed to it, deadline = start + 2000 ms; SIGKILL
+// the ones not subscribed at once and any still alive at the deadline. The
+// API keeps answering throughout (the caller closes it afterwards).
+import { ExtensionEventType, ShutdownBudget, type ShutdownReason } from '../protocol/lambda-api';
+import { within, type Clock } from './clock';
+import type { Generation } from './generation';
+import type { SupervisedProcess } from './process-supervisor';
+
+/** Bound on waiting for a SIGKILLed process to be reaped. */
+const REAP_TIMEOUT_MS = 2_000;
+
+export interface ShutdownFigures {
+  sigtermToRuntimeExitMs?: number;
+  runtimeBudgetMs?: number;
+}
+
+export async function runShutdownSequence(generation: Generation, reason: ShutdownReason, clock: Clock): Promise<ShutdownFigures> {
+  const startedAt = clock.now();
+  const deadlineEpochMs = Date.now() + ShutdownBudget.total;
+  generation.thaw();
+
+  const figures = await stopRuntime(generation, clock);
+
+  const registered = generation.extensionsApi.registered;
+  const notified: SupervisedProcess[] = [];
+  for (const process of generation.extensionProcesses) {
+    if (!process.alive) continue;
+    const extension = registered.find((candidate) => candidate.kind === 'external' && candidate.name === process.name);
+    if (extension?.subscribes(ExtensionEventType.shutdown)) {
+      extension.enqueue({ eventType: ExtensionEventType.shutdown, shutdownReason: reason, deadlineMs: deadlineEpochMs });
+      notified.push(process);
+    } else {
+      process.kill();
+    }
+  }
+  const remainingMs = startedAt + ShutdownBudget.total - clock.now();
+  await within(Promise.all(notified.map((process) => process.exited)), remainingMs);
+  for (const process of notified) process.kill();
+
+  await within(Promise.all(generation.processes.map((process) => process.exited)), REAP_TIMEOUT_MS);
+  // Children an extension or the runtime forked into its group go with it.
+  for (const process of generation.processes) process.reapGroup();
+  return figures;
+}
+
+async function stopRuntime(generation: Generation, clock: Clock): Promise<ShutdownFigures> {
+  const runtime = generation.runtime;
+  if (!runtime?.alive) return {};
+  const registered = generation.extensionsApi.registered;
+  if (registered.length === 0) {
+    // No extension: Lambda never tells the runtime, it just kills it.
+    runtime.kill();
+    await within(runtime.exited, REAP_TIMEOUT_MS);
+    return {};
+  }
+  const budget = registered.some((extension) => extension.kind === 'external')
+    ? ShutdownBudget.runtimeWithExternal
+    : ShutdownBudget.runtimeInternalOnly;
+  runtime.terminate();
+  const sentAt = runtime.sigtermAt ?? clock.now();
+  if (!(await within(runtime.exited, budget))) {
+    runtime.kill();
+    await within(runtime.exited, REAP_TIMEOUT_MS);
+  }
+  const exitedAt = runtime.exitAt;
+  return {
+    runtimeBudgetMs: budget,
+    ...(exitedAt !== undefined ? { sigtermToRuntimeExitMs: Math.round((exitedAt - sentAt) * 100) / 100 } : {}),
+  };
+}

@@ -1,0 +1,73 @@
+// A report as text a person reads: the phases in order, then one row per
+// process (registered, SIGTERM, exit, killed or not). Used by `npm run local`
+// and handy in a failing test's message.
+import type { EnvironmentReport, InvokeResult, ProcessReport } from './types';
+
+const ms = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
+
+/** Left-aligned columns, widths from the content; numbers right-aligned when `numeric` says so. */
+export function table(header: string[], rows: string[][], numeric: boolean[] = []): string[] {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells
+    .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+    .join('  ')
+    .trimEnd();
+  return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line)];
+}
+
+export function exitOf(process: ProcessReport): string {
+  if (process.exitedAt === undefined) return 'running';
+  if (process.signal) return process.signal;
+  return `code ${process.exitCode}`;
+}
+
+/**
+ * The phases; an invoke row names its request (and its action and outcome,
+ * when the caller passes the results).
+ */
+export function phaseRows(report: EnvironmentReport, invokes: { label: string; result: InvokeResult }[] = []): string[] {
+  const rows = report.phases.map((phase) => {
+    let detail = phase.detail ?? '';
+    if (phase.phase === 'invoke') {
+      const invoke = invokes.find((candidate) => detail.startsWith(candidate.result.requestId));
+      if (invoke) detail = `${invoke.label.padEnd(8)} → ${invoke.result.outcome}`;
+    }
+    if (phase.phase === 'freeze') detail = 'every process SIGSTOPped';
+    return [ms(phase.startedAt), phase.phase, ms(phase.durationMs), detail];
+  });
+  return table(['at ms', 'phase', 'took ms', 'detail'], rows, [true, false, true, false]);
+}
+
+export function processRows(report: EnvironmentReport): string[] {
+  const rows = report.processes.map((process) => {
+    const registration = report.extensions.find((extension) => extension.name === process.name && process.kind === 'extension'
+      && extension.registeredAt >= process.startedAt);
+    return [
+      process.name, process.kind, String(process.pid), ms(process.startedAt),
+      registration ? `${ms(registration.registeredAt)} [${registration.events.join(',')}]` : '—',
+      ms(process.sigtermSentAt), ms(process.exitedAt), exitOf(process), process.killedByEmulator ? 'SIGKILLed' : 'no',
+    ];
+  });
+  for (const extension of report.extensions.filter((candidate) => candidate.kind === 'internal')) {
+    rows.push([extension.name, 'internal', '(runtime)', '—', `${ms(extension.registeredAt)} [${extension.events.join(',')}]`, '—', '—', '—', '—']);
+  }
+  return table(
+    ['process', 'kind', 'pid', 'started', 'registered', 'SIGTERM at', 'exited at', 'exit', 'killed'],
+    rows,
+    [false, false, true, true, false, true, true, false, false],
+  );
+}
+
+/** One sentence on how the runtime ended. */
+export function runtimeEnding(report: EnvironmentReport): string {
+  const runtimes = report.processes.filter((process) => process.kind === 'runtime');
+  const runtime = runtimes[runtimes.length - 1];
+  if (!runtime) return 'no runtime was started';
+  if (report.sigtermToRuntimeExitMs === undefined) {
+    return runtime.killedByEmulator ? 'the runtime was SIGKILLed without a SIGTERM (no extension registered)' : `the runtime ended with ${exitOf(runtime)}`;
+  }
+  const budget = report.runtimeBudgetMs ?? 0;
+  return runtime.killedByEmulator
+    ? `the runtime ignored SIGTERM and was SIGKILLed at its ${budget} ms budget`
+    : `the runtime was gone ${report.sigtermToRuntimeExitMs.toFixed(1)} ms after SIGTERM (budget ${budget} ms)`;
+}

@@ -1,0 +1,75 @@
+// SIGTERM, once: drain the pool, log one line, and be gone.
+//
+// Why the process ends by re-raising SIGTERM and not with process.exit():
+// under aws-lambda-ric, process.exit() blocks (the client's native `next()`
+// call occupies a libuv worker thread that exit waits for) until Lambda's
+// SIGKILL at the end of the runtime's share. With our listener removed, a
+// re-raised SIGTERM meets the default disposition and the kernel ends the
+// process at once; the parent sees "terminated by SIGTERM", the conventional
+// status for a process that honoured SIGTERM.
+import { DrainStrategy } from './config';
+import { describeError } from './errors';
+import type { Logger } from './logger';
+import type { DatabasePool } from './pool';
+
+export interface ShutdownOptions {
+  pool: DatabasePool;
+  logger: Logger;
+  budgetMs: number;
+  strategy: DrainStrategy;
+  /** How the process ends (tests inject a recorder). Default: re-raise SIGTERM. */
+  terminate?: () => void;
+  /** The naive baseline's exit. Default: process.exit(0). */
+  exit?: (code: number) => void;
+}
+
+/** If the re-raised signal somehow does not end us, SIGKILL ourselves rather than outlive the budget. */
+const LAST_RESORT_MS = 50;
+
+export function terminateBySignal(): void {
+  // Every SIGTERM listener, not only ours: any left would catch the signal and keep the process alive.
+  process.removeAllListeners('SIGTERM');
+  process.kill(process.pid, 'SIGTERM');
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), LAST_RESORT_MS).unref();
+}
+
+/** Installs the SIGTERM listener; returns a function that removes it (tests). */
+export function installShutdownHandler(options: ShutdownOptions): () => void {
+  const { pool, logger, budgetMs, strategy } = options;
+  const terminate = options.terminate ?? terminateBySignal;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let draining = false;
+
+  const graceful = async () => {
+    try {
+      const report = await pool.drain(budgetMs);
+      logger.info('drained the database pool on SIGTERM', { strategy, ...report });
+    } catch (error) {
+      // drain() does not throw; if it ever does, exiting still beats waiting for SIGKILL.
+      logger.error('drain failed on SIGTERM', { strategy, ...describeError(error) });
+    }
+    terminate();
+  };
+
+  // BASELINE ONLY (DRAIN_STRATEGY=naive): the two traps, kept so the scenario
+  // suite can show what the server sees. pool.end() resolves when COM_QUIT is
+  // queued, not sent, and process.exit() blocks under the runtime client.
+  const naive = async () => {
+    const startedAt = Date.now();
+    await pool.endNaively().catch(() => undefined);
+    logger.info('ended the database pool on SIGTERM (naive baseline)', { strategy, durationMs: Date.now() - startedAt });
+    exit(0);
+  };
+
+  const onSigterm = () => {
+    if (draining) {
+      logger.warn('SIGTERM received again; the drain already running continues');
+      return;
+    }
+    draining = true;
+    void (strategy === DrainStrategy.naive ? naive() : graceful());
+  };
+
+  process.on('SIGTERM', onSigterm);
+  return () => process.removeListener('SIGTERM', onSigterm);
+}

@@ -1,0 +1,113 @@
+// The handler's error hierarchy. Every error carries a stable `code` (what a
+// caller or an alarm matches on), a `cause` (the error underneath, if any) and
+// a `context` of non-secret facts; `toResult()` is what the caller sees.
+
+export const ErrorCode = {
+  invalidConfig: 'INVALID_CONFIG',
+  invalidEvent: 'INVALID_EVENT',
+  unknownAction: 'UNKNOWN_ACTION',
+  notFound: 'NOT_FOUND',
+  database: 'DATABASE_ERROR',
+  shuttingDown: 'SHUTTING_DOWN',
+  auth: 'AUTH_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ErrorResult {
+  ok: false;
+  error: { code: ErrorCode; message: string };
+}
+
+export class HandlerError extends Error {
+  override readonly name: string = 'HandlerError';
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.context = options.context ?? {};
+  }
+
+  toResult(): ErrorResult {
+    return { ok: false, error: { code: this.code, message: this.message } };
+  }
+}
+
+/** A missing or invalid environment variable: names the variable, never echoes a secret. */
+export class ConfigError extends HandlerError {
+  override readonly name = 'ConfigError';
+  constructor(readonly variable: string, message: string) {
+    super(ErrorCode.invalidConfig, `${variable}: ${message}`, { context: { variable } });
+  }
+}
+
+/** A malformed event: names the field; nothing was touched. */
+export class EventValidationError extends HandlerError {
+  override readonly name = 'EventValidationError';
+  constructor(readonly field: string, message: string, code: ErrorCode = ErrorCode.invalidEvent) {
+    super(code, `${field}: ${message}`, { context: { field } });
+  }
+}
+
+export class NotFoundError extends HandlerError {
+  override readonly name = 'NotFoundError';
+  constructor(id: string) {
+    super(ErrorCode.notFound, `no item with id "${id}"`, { context: { id } });
+  }
+}
+
+/** The database said no, or could not be reached. The message is generic; the cause is logged, not returned. */
+export class DatabaseError extends HandlerError {
+  override readonly name = 'DatabaseError';
+  constructor(operation: string, cause: unknown) {
+    super(ErrorCode.database, `database operation "${operation}" failed`, {
+      cause,
+      context: { operation },
+    });
+  }
+}
+
+/** SIGTERM arrived: the environment is draining and takes no new work. */
+export class ShuttingDownError extends HandlerError {
+  override readonly name = 'ShuttingDownError';
+  constructor() {
+    super(ErrorCode.shuttingDown, 'the environment is shutting down');
+  }
+}
+
+export class AuthTokenError extends HandlerError {
+  override readonly name = 'AuthTokenError';
+  constructor(cause: unknown, context: Record<string, unknown>) {
+    super(ErrorCode.auth, 'could not obtain an IAM authentication token', { cause, context });
+  }
+}
+
+/** The facts of a mysql2 / socket error worth logging (code, errno, sqlState, fatal), nothing else. */
+export function driverFacts(error: unknown): Record<string, unknown> {
+  if (typeof error !== 'object' || error === null) return {};
+  const facts: Record<string, unknown> = {};
+  for (const key of ['code', 'errno', 'sqlState', 'fatal'] as const) {
+    const value = (error as Record<string, unknown>)[key];
+    if (value !== undefined) facts[key] = value;
+  }
+  return facts;
+}
+
+/** A log-safe description of any thrown value, with its cause chain (bounded). */
+export function describeError(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const described: Record<string, unknown> = {
+    errorName: error.name,
+    errorMessage: error.message,
+    ...driverFacts(error),
+  };
+  if (error instanceof HandlerError) {
+    described.code = error.code;
+    Object.assign(described, error.context);
+  }
+  if (error.cause !== undefined && depth < 3) described.cause = describeError(error.cause, depth + 1);
+  return described;
+}

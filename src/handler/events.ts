@@ -1,0 +1,90 @@
+// The data API's events, validated at the boundary: a malformed event is
+// rejected with the field it got wrong before anything touches the database.
+import { ErrorCode, EventValidationError } from './errors';
+
+export const Action = {
+  put: 'put',
+  get: 'get',
+  health: 'health',
+  /**
+   * `SELECT SLEEP(seconds)` on `parallel` connections at once: holds a statement
+   * in flight, or fills the pool (tests and benchmarks of the drain). Only with
+   * HANDLER_DEBUG_ACTIONS=true.
+   */
+  debugSleep: 'debug-sleep',
+} as const;
+export type Action = (typeof Action)[keyof typeof Action];
+
+export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Serialized size cap for `data`: well under a row's practical size and Lambda's 6 MB payload. */
+export const MAX_DATA_BYTES = 64 * 1024;
+export const MAX_SLEEP_SECONDS = 30;
+export const MAX_PARALLEL = 10;
+
+export type DataEvent =
+  | { action: typeof Action.put; id: string; data: Record<string, unknown> }
+  | { action: typeof Action.get; id: string }
+  | { action: typeof Action.health }
+  | { action: typeof Action.debugSleep; seconds: number; parallel: number };
+
+const FIELDS: Record<Action, readonly string[]> = {
+  put: ['action', 'id', 'data'],
+  get: ['action', 'id'],
+  health: ['action'],
+  'debug-sleep': ['action', 'seconds', 'parallel'],
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function parseId(event: Record<string, unknown>): string {
+  const { id } = event;
+  if (typeof id !== 'string') throw new EventValidationError('id', 'must be a string');
+  if (!ID_PATTERN.test(id)) throw new EventValidationError('id', 'must be 1-128 characters of A-Z, a-z, 0-9, ".", "_", ":" or "-"');
+  return id;
+}
+
+function parseData(event: Record<string, unknown>): Record<string, unknown> {
+  const { data } = event;
+  if (!isPlainObject(data)) throw new EventValidationError('data', 'must be a JSON object');
+  const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8');
+  if (bytes > MAX_DATA_BYTES) throw new EventValidationError('data', `must serialize to at most ${MAX_DATA_BYTES} bytes, got ${bytes}`);
+  return data;
+}
+
+export function parseEvent(event: unknown, options: { debugActions: boolean }): DataEvent {
+  if (!isPlainObject(event)) throw new EventValidationError('event', 'must be a JSON object');
+  const { action } = event;
+  if (action === undefined) throw new EventValidationError('action', 'is required');
+  const known = typeof action === 'string' && Object.hasOwn(FIELDS, action)
+    && (action !== Action.debugSleep || options.debugActions);
+  if (!known) {
+    throw new EventValidationError('action', `must be one of ${[Action.put, Action.get, Action.health].join(', ')}`, ErrorCode.unknownAction);
+  }
+  const allowed = FIELDS[action as Action];
+  const unexpected = Object.keys(event).find((key) => !allowed.includes(key));
+  if (unexpected !== undefined) throw new EventValidationError(unexpected, `is not a field of "${action}"`);
+
+  switch (action as Action) {
+    case Action.put:
+      return { action: Action.put, id: parseId(event), data: parseData(event) };
+    case Action.get:
+      return { action: Action.get, id: parseId(event) };
+    case Action.health:
+      return { action: Action.health };
+    case Action.debugSleep: {
+      const { seconds } = event;
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_SLEEP_SECONDS) {
+        throw new EventValidationError('seconds', `must be a number from 0 to ${MAX_SLEEP_SECONDS}`);
+      }
+      const parallel = event.parallel ?? 1;
+      if (typeof parallel !== 'number' || !Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
+        throw new EventValidationError('parallel', `must be an integer from 1 to ${MAX_PARALLEL}`);
+      }
+      return { action: Action.debugSleep, seconds, parallel };
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// A tiny structured logger in Lambda's JSON log shape: one JSON object per
+// line with `timestamp`, `level`, `message`, `requestId` when known, plus
+// fields. Written straight to stdout (not console.*, which the runtime client
+// patches and reformats) so a line is exactly one JSON object.
+
+export const LogLevel = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** Every following line carries this request id (undefined clears it). */
+  setRequestId(requestId: string | undefined): void;
+}
+
+export interface LoggerOptions {
+  write?: (line: string) => void;
+  now?: () => Date;
+  /** Fields on every line (e.g. the function name). */
+  base?: LogFields;
+}
+
+// process.stdout writes to files and pipes are synchronous on Linux, which the
+// drain relies on: its last line is written just before the process dies by signal.
+const writeStdout = (line: string): void => {
+  process.stdout.write(line);
+};
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const write = options.write ?? writeStdout;
+  const now = options.now ?? (() => new Date());
+  const base = options.base ?? {};
+  let requestId: string | undefined;
+
+  const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
+    const line = {
+      timestamp: now().toISOString(),
+      level,
+      message,
+      ...(requestId === undefined ? {} : { requestId }),
+      ...base,
+      ...fields,
+    };
+    write(`${safeStringify(line)}\n`);
+  };
+
+  return {
+    debug: (message, fields) => log(LogLevel.debug, message, fields),
+    info: (message, fields) => log(LogLevel.info, message, fields),
+    warn: (message, fields) => log(LogLevel.warn, message, fields),
+    error: (message, fields) => log(LogLevel.error, message, fields),
+    setRequestId: (id) => { requestId = id; },
+  };
+}
+
+/** A log call must never throw: BigInts become strings, cycles become "[Circular]". */
+function safeStringify(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'bigint') return item.toString();
+    if (typeof item === 'object' && item !== null) {
+      if (seen.has(item)) return '[Circular]';
+      seen.add(item);
+    }
+    return item;
+  });
+}

@@ -1,0 +1,301 @@
+// A lifecycle-aware wrapper around one mysql2 pool per execution environment.
+//
+// - Created on first use: an environment that never touches the database
+//   never opens a connection, and Init stays fast.
+// - Every TCP socket is created here (mysql2's `stream` factory) and tracked
+//   until it closes. The drain's promise is about sockets, not about mysql2's
+//   bookkeeping: `pool.end()` resolves when COM_QUIT is handed to a socket,
+//   and only a closed socket proves the server got it.
+// - Statements go through `query()` with placeholders (text protocol), never
+//   `execute()`: server-side prepared statements pin RDS Proxy sessions.
+import { connect, type Socket } from 'node:net';
+import { createPool, type Pool, type PoolConnection, type PoolOptions, type SslOptions } from 'mysql2';
+import type { HandlerConfig } from './config';
+import { DatabaseError, ShuttingDownError, describeError } from './errors';
+import type { Logger } from './logger';
+
+/** Below RDS Proxy's IdleClientTimeout (1800 s) and MySQL's wait_timeout: we close idle connections before they do. */
+export const POOL_IDLE_TIMEOUT_MS = 600_000;
+/** A pooled connection idle longer than this is pinged before use: a freeze may have outlived it. */
+export const VALIDATE_AFTER_IDLE_MS = 1_000;
+const PING_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
+/** After destroying sockets at the deadline, how long to wait for their 'close' (local, near-instant). */
+const DESTROY_GRACE_MS = 20;
+
+export interface PoolState {
+  created: boolean;
+  closing: boolean;
+  /** TCP sockets open right now (connecting, idle or in use). */
+  openSockets: number;
+  connectionsCreated: number;
+  /** Pooled connections found dead (by ping or by a failed statement) and replaced. */
+  staleDiscarded: number;
+  poolSize: number;
+}
+
+export interface DrainReport {
+  poolCreated: boolean;
+  /** Sockets the server closed after our COM_QUIT, before the deadline. */
+  closedCleanly: number;
+  /** Sockets still open at the deadline, destroyed by us (a query in flight, an unreachable server). */
+  destroyed: number;
+  /** How `pool.end()` fared: it has no timeout of its own. */
+  poolEnd: 'resolved' | 'rejected' | 'pending' | 'not-needed';
+  durationMs: number;
+  budgetMs: number;
+}
+
+export interface QueryOptions {
+  /**
+   * Safe to run twice. Decides whether a statement that failed on a broken
+   * connection AFTER it may have reached the server is retried.
+   */
+  idempotent: boolean;
+  /** A name for logs and errors. */
+  operation: string;
+}
+
+export interface DatabasePoolOptions {
+  config: HandlerConfig;
+  logger: Logger;
+  ssl?: SslOptions;
+  authPlugins?: PoolOptions['authPlugins'];
+  clock?: () => number;
+  /** Default VALIDATE_AFTER_IDLE_MS; Infinity turns the ping off (tests show what it prevents). */
+  validateAfterIdleMs?: number;
+}
+
+interface TrackedSocket {
+  socket: Socket;
+  closed: Promise<void>;
+  isClosed: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => {
+  const timer = setTimeout(resolve, Math.max(0, ms));
+  timer.unref();
+});
+
+/** Errors that mean "this connection is unusable", not "this statement is wrong". */
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { fatal, code } = error as { fatal?: unknown; code?: unknown };
+  return fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PING_TIMEOUT'].includes(String(code));
+}
+
+/**
+ * mysql2 refuses to enqueue a command on a connection it already knows is
+ * closed: the statement never left the process, so any statement may be retried.
+ */
+export function isNeverSentError(error: unknown): boolean {
+  return error instanceof Error && /in closed state/.test(error.message);
+}
+
+export class DatabasePool {
+  private pool: Pool | undefined;
+  private closing = false;
+  private drained: Promise<DrainReport> | undefined;
+  private readonly sockets = new Set<TrackedSocket>();
+  private readonly lastReleasedAt = new WeakMap<PoolConnection, number>();
+  /**
+   * When a connection breaks, its idle siblings most likely broke with it (same
+   * server restart, same idle timeout): every connection released before this
+   * instant is pinged before its next use, whatever its idle time.
+   */
+  private suspectBefore = -Infinity;
+  private connectionsCreated = 0;
+  private staleDiscarded = 0;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: DatabasePoolOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  state(): PoolState {
+    return {
+      created: this.pool !== undefined,
+      closing: this.closing,
+      openSockets: [...this.sockets].filter((tracked) => !tracked.isClosed).length,
+      connectionsCreated: this.connectionsCreated,
+      staleDiscarded: this.staleDiscarded,
+      poolSize: this.options.config.poolSize,
+    };
+  }
+
+  /** Runs one statement; on a dead pooled connection, retries once on a fresh one where that is safe (see QueryOptions). */
+  async query<T>(sql: string, params: readonly unknown[], options: QueryOptions): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const connection = await this.acquire(options.operation);
+      try {
+        const result = await runQuery<T>(connection, sql, params);
+        this.release(connection);
+        return result;
+      } catch (error) {
+        if (!isConnectionError(error)) {
+          this.release(connection);
+          throw new DatabaseError(options.operation, error);
+        }
+        connection.destroy();
+        this.staleDiscarded++;
+        this.suspectBefore = this.clock();
+        // WHY a retry is safe: either the statement never left the process
+        // (mysql2 refused it on a closed connection), or it is idempotent
+        // (a read, CREATE TABLE IF NOT EXISTS), so running it again cannot
+        // change the outcome. A non-idempotent write that may have reached the
+        // server is NOT retried: the caller gets the error rather than a
+        // double-applied version bump. Pings on checkout (acquire) make that
+        // case rare: a connection a freeze has killed is caught before use.
+        const retry = attempt === 1 && !this.closing && (options.idempotent || isNeverSentError(error));
+        this.options.logger.warn('statement failed on a broken connection', {
+          operation: options.operation, attempt, retry, ...describeError(error),
+        });
+        if (!retry) throw new DatabaseError(options.operation, error);
+      }
+    }
+  }
+
+  /**
+   * A connection known to be alive. A pooled connection idle past
+   * VALIDATE_AFTER_IDLE_MS, or idle since a sibling broke, is pinged first (one
+   * round trip, only after a pause or a failure): after a freeze longer than
+   * the server's or the proxy's idle timeout it is dead, and finding out with a
+   * ping is safe for any statement.
+   */
+  private async acquire(operation: string): Promise<PoolConnection> {
+    const limit = this.options.config.poolSize + 1;
+    for (let attempt = 1; attempt <= limit; attempt++) {
+      if (this.closing) throw new ShuttingDownError();
+      const connection = await getConnection(this.ensurePool()).catch((error: unknown) => {
+        throw this.closing ? new ShuttingDownError() : new DatabaseError(operation, error);
+      });
+      const releasedAt = this.lastReleasedAt.get(connection);
+      const validateAfterIdleMs = this.options.validateAfterIdleMs ?? VALIDATE_AFTER_IDLE_MS;
+      const suspect = releasedAt !== undefined && (releasedAt <= this.suspectBefore || this.clock() - releasedAt >= validateAfterIdleMs);
+      if (!suspect) return connection;
+      try {
+        await ping(connection, PING_TIMEOUT_MS);
+        return connection;
+      } catch (error) {
+        connection.destroy();
+        this.staleDiscarded++;
+        this.options.logger.info('discarded a stale pooled connection', {
+          operation, idleMs: this.clock() - (releasedAt ?? 0), ...describeError(error),
+        });
+      }
+    }
+    throw new DatabaseError(operation, new Error(`no live connection after ${limit} attempts`));
+  }
+
+  private release(connection: PoolConnection): void {
+    this.lastReleasedAt.set(connection, this.clock());
+    connection.release();
+  }
+
+  private ensurePool(): Pool {
+    if (this.pool) return this.pool;
+    const { config } = this.options;
+    this.pool = createPool({
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      database: config.database,
+      ...(config.password === undefined ? {} : { password: config.password }),
+      ...(this.options.ssl ? { ssl: this.options.ssl } : {}),
+      ...(this.options.authPlugins ? { authPlugins: this.options.authPlugins } : {}),
+      connectionLimit: config.poolSize,
+      maxIdle: config.poolSize,
+      idleTimeout: POOL_IDLE_TIMEOUT_MS,
+      // One invocation at a time: a caller never waits long for a connection, and a
+      // queue would only hide a leak.
+      queueLimit: config.poolSize,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      supportBigNumbers: true,
+      stream: () => this.openSocket(),
+    });
+    this.options.logger.info('database pool created', { host: config.host, port: config.port, poolSize: config.poolSize });
+    return this.pool;
+  }
+
+  /** mysql2's socket factory: it skips keep-alive and no-delay for custom streams, so they are set here. */
+  private openSocket(): Socket {
+    const { host, port } = this.options.config;
+    const socket = connect({ host, port });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
+    const tracked: TrackedSocket = { socket, isClosed: false, closed: Promise.resolve() };
+    tracked.closed = new Promise<void>((resolve) => socket.once('close', () => {
+      tracked.isClosed = true;
+      this.sockets.delete(tracked);
+      resolve();
+    }));
+    this.sockets.add(tracked);
+    this.connectionsCreated++;
+    return socket;
+  }
+
+  /**
+   * The drain (DESIGN section 5). Stops new work at once; asks every
+   * connection to quit (`pool.end()`: COM_QUIT after any statement in flight);
+   * waits, until `budgetMs` after the start, for the SERVER to close each
+   * socket, which proves COM_QUIT arrived; destroys what is still open at the
+   * deadline; waits for those sockets to close too. Never throws. Runs once:
+   * later calls get the first call's report.
+   */
+  drain(budgetMs: number): Promise<DrainReport> {
+    this.drained ??= this.runDrain(budgetMs);
+    return this.drained;
+  }
+
+  private async runDrain(budgetMs: number): Promise<DrainReport> {
+    const startedAt = this.clock();
+    this.closing = true;
+    const pool = this.pool;
+    const report = (closedCleanly: number, destroyed: number, poolEnd: DrainReport['poolEnd']): DrainReport => ({
+      poolCreated: pool !== undefined, closedCleanly, destroyed, poolEnd, durationMs: this.clock() - startedAt, budgetMs,
+    });
+    if (!pool) return report(0, 0, 'not-needed');
+
+    const sockets = [...this.sockets];
+    let poolEnd: DrainReport['poolEnd'] = 'pending';
+    pool.end((error) => { poolEnd = error ? 'rejected' : 'resolved'; });
+    const allClosed = Promise.all(sockets.map((tracked) => tracked.closed));
+    await Promise.race([allClosed, sleep(startedAt + budgetMs - this.clock())]);
+
+    const stillOpen = sockets.filter((tracked) => !tracked.isClosed);
+    for (const tracked of stillOpen) tracked.socket.destroy();
+    await Promise.race([allClosed, sleep(DESTROY_GRACE_MS)]);
+    return report(sockets.length - stillOpen.length, stillOpen.length, poolEnd);
+  }
+
+  /** The BASELINE's shutdown (DRAIN_STRATEGY=naive): trusts `pool.end()`'s promise. */
+  async endNaively(): Promise<void> {
+    this.closing = true;
+    const pool = this.pool;
+    if (!pool) return;
+    await new Promise<void>((resolve, reject) => pool.end((error) => (error ? reject(error) : resolve())));
+  }
+}
+
+function getConnection(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))));
+}
+
+function runQuery<T>(connection: PoolConnection, sql: string, params: readonly unknown[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    connection.query(sql, params as unknown[], (error, result) => (error ? reject(error) : resolve(result as T)));
+  });
+}
+
+/** mysql2's ping has no timeout; a suspended server would hold it until the function times out. */
+function ping(connection: PoolConnection, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`ping timed out after ${timeoutMs} ms`), { code: 'PING_TIMEOUT' })), timeoutMs);
+    connection.ping((error) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,40 @@
+// The graceful-shutdown extension as a Lambda layer, from dist/layer: Lambda
+// mounts it at /opt and starts /opt/extensions/graceful-shutdown. The launcher
+// runs the function's own `node`, so one layer serves both architectures.
+import { LambdaLayerVersion } from '@cdktf/provider-aws/lib/lambda-layer-version';
+import { EXTENSION_NAME, LAYER_DIR } from '../protocol/artifacts';
+import { Construct } from './cdk';
+import { ZipAsset } from './zip-asset';
+
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+
+export interface ExtensionLayerProps {
+  namePrefix: string;
+  /** Defaults to dist/layer. */
+  sourceDir?: string;
+}
+
+export class ExtensionLayer extends Construct {
+  public readonly asset: ZipAsset;
+  public readonly layer: LambdaLayerVersion;
+  public readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: ExtensionLayerProps) {
+    super(scope, id);
+    this.asset = new ZipAsset(this, 'asset', {
+      sourceDir: props.sourceDir ?? LAYER_DIR,
+      fileName: 'extension-layer',
+      // The launcher, and the directory holding the code it runs (its file name is the build's business).
+      requiredFiles: [`extensions/${EXTENSION_NAME}`, EXTENSION_NAME],
+    });
+    this.layer = new LambdaLayerVersion(this, 'layer', {
+      layerName: `${props.namePrefix}-${EXTENSION_NAME}`,
+      description: 'External extension: registers for SHUTDOWN so the runtime gets SIGTERM and can drain its pool',
+      filename: this.asset.relativePath,
+      sourceCodeHash: this.asset.sourceCodeHash,
+      compatibleRuntimes: [LAMBDA_RUNTIME],
+      compatibleArchitectures: ['arm64', 'x86_64'],
+    });
+    this.arn = this.layer.arn;
+  }
+}

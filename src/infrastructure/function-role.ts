@@ -1,0 +1,68 @@
+// The function's execution role: write to its own log group, manage the VPC
+// network interfaces Lambda creates for it, and connect to the database
+// through the proxy as one user. Nothing else.
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { Construct } from './cdk';
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './policy';
+
+/**
+ * The EC2 actions of AWSLambdaVPCAccessExecutionRole (v3). The two Describe
+ * actions support no resource-level permissions; the other four are scoped to
+ * the function's subnets and security group (and the interfaces they create).
+ */
+export const ENI_DESCRIBE_ACTIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'] as const;
+export const ENI_MANAGE_ACTIONS = [
+  'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+] as const;
+export const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
+
+export interface FunctionRoleProps {
+  namePrefix: string;
+  partition: string;
+  region: string;
+  accountId: string;
+  logGroupArn: string;
+  subnetIds: string[];
+  securityGroupId: string;
+  /** The proxy's resource id (`prx-...`) and the database user the function connects as. */
+  proxyResourceId: string;
+  dbUser: string;
+  tracing: boolean;
+}
+
+export class FunctionRole extends Construct {
+  public readonly role: IamRole;
+  public readonly policy: IamRolePolicy;
+  public readonly statements: readonly PolicyStatement[];
+  /** arn:<partition>:rds-db:<region>:<account>:dbuser:<proxy resource id>/<user> */
+  public readonly dbConnectArn: string;
+
+  constructor(scope: Construct, id: string, props: FunctionRoleProps) {
+    super(scope, id);
+    const { partition, region, accountId } = props;
+    const ec2 = (resource: string): string => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
+    this.dbConnectArn = `arn:${partition}:rds-db:${region}:${accountId}:dbuser:${props.proxyResourceId}/${props.dbUser}`;
+    this.role = new IamRole(this, 'role', {
+      name: `${props.namePrefix}-function`,
+      description: 'Lambda function: own logs, VPC interfaces, rds-db:connect through the proxy',
+      assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com'),
+    });
+    const statements: PolicyStatement[] = [
+      // The log group exists before the function (Terraform creates it), so no logs:CreateLogGroup.
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${props.logGroupArn}:*` },
+      { Sid: 'DescribeNetworkInterfaces', Effect: 'Allow', Action: [...ENI_DESCRIBE_ACTIONS], Resource: '*' },
+      {
+        Sid: 'ManageNetworkInterfaces',
+        Effect: 'Allow',
+        Action: [...ENI_MANAGE_ACTIONS],
+        Resource: [ec2('network-interface/*'), ...props.subnetIds.map((s) => ec2(`subnet/${s}`)), ec2(`security-group/${props.securityGroupId}`)],
+      },
+      { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: this.dbConnectArn },
+    ];
+    // X-Ray's write actions have no resource-level permissions.
+    if (props.tracing) statements.push({ Sid: 'WriteTraces', Effect: 'Allow', Action: [...XRAY_ACTIONS], Resource: '*' });
+    this.statements = statements;
+    this.policy = new IamRolePolicy(this, 'policy', { name: 'function', role: this.role.id, policy: policyDocument(statements) });
+  }
+}

@@ -1,0 +1,168 @@
+// One environment: network, security groups, database + proxy (or an existing
+// proxy), roles, log group, extension layer and function, composed from one
+// validated EnvironmentConfig. The stack decides wiring only; each construct
+// owns its resources.
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { ShutdownMode } from '../protocol/artifacts';
+import { configureBackend } from './backend';
+import { TerraformOutput, TerraformStack, type Construct, type TerraformResource } from './cdk';
+import type { EnvironmentConfig, ImportableResource } from './config/types';
+import { Database } from './database';
+import { ExtensionLayer } from './extension-layer';
+import { GracefulShutdownFunction } from './function';
+import { FunctionRole } from './function-role';
+import { LogGroup } from './log-group';
+import { Network } from './network';
+import { ProxyRole } from './proxy-role';
+import { RdsProxy } from './rds-proxy';
+import { SecurityGroups } from './security-groups';
+import { ZipAsset } from './zip-asset';
+
+export interface GracefulShutdownStackProps {
+  /** Validated with resolveEnvironments(); the stack trusts it. */
+  config: EnvironmentConfig;
+  /** Build directories (default dist/handler, dist/layer): tests point them at fixtures. */
+  handlerDir?: string;
+  layerDir?: string;
+}
+
+export class GracefulShutdownStack extends TerraformStack {
+  public readonly config: EnvironmentConfig;
+  public readonly network: Network;
+  public readonly securityGroups: SecurityGroups;
+  public readonly database?: Database;
+  public readonly proxyRole?: ProxyRole;
+  public readonly proxy?: RdsProxy;
+  public readonly logGroup: LogGroup;
+  public readonly functionRole: FunctionRole;
+  public readonly layer?: ExtensionLayer;
+  public readonly function: GracefulShutdownFunction;
+  /** The zips this stack references; written next to its JSON after synthesis. */
+  public readonly assets: readonly ZipAsset[];
+
+  constructor(scope: Construct, id: string, props: GracefulShutdownStackProps) {
+    super(scope, id);
+    const { config } = props;
+    this.config = config;
+    const prefix = config.namePrefix;
+    new AwsProvider(this, 'aws', { region: config.region, defaultTags: [{ tags: config.tags }] });
+    configureBackend(this, config.backend);
+    // Read at plan time (needs credentials then, not at synth).
+    const account = new DataAwsCallerIdentity(this, 'account');
+    const partition = new DataAwsPartition(this, 'partition');
+
+    this.network = new Network(this, 'network', { config: config.network, namePrefix: prefix });
+    const db = config.database;
+    this.securityGroups = new SecurityGroups(this, 'security-groups', {
+      vpcId: this.network.vpcId,
+      namePrefix: prefix,
+      ...(db.createDatabase ? {} : { existingProxySecurityGroupId: db.securityGroupId }),
+    });
+
+    let proxyEndpoint: string;
+    let proxyResourceId: string;
+    let dbUser: string;
+    let dbName: string;
+    if (db.createDatabase) {
+      this.database = new Database(this, 'database', {
+        config: db, namePrefix: prefix, subnetIds: this.network.subnetIds, securityGroupId: this.securityGroups.databaseSecurityGroup!.id,
+      });
+      this.proxyRole = new ProxyRole(this, 'proxy-role', {
+        namePrefix: prefix, region: config.region, secretArn: this.database.secretArn, secretKmsKeyId: this.database.secretKmsKeyId,
+      });
+      this.proxy = new RdsProxy(this, 'rds-proxy', {
+        namePrefix: prefix,
+        settings: db.proxy,
+        roleArn: this.proxyRole.role.arn,
+        secretArn: this.database.secretArn,
+        subnetIds: this.network.subnetIds,
+        securityGroupId: this.securityGroups.proxySecurityGroupId,
+        dbInstanceIdentifier: this.database.instance.identifier,
+      });
+      proxyEndpoint = this.proxy.endpoint;
+      proxyResourceId = this.proxy.resourceId;
+      dbUser = db.dbUser;
+      dbName = db.dbName;
+    } else {
+      proxyEndpoint = db.endpoint;
+      proxyResourceId = db.resourceId;
+      dbUser = db.dbUser;
+      dbName = db.dbName;
+    }
+
+    const functionName = prefix;
+    this.logGroup = new LogGroup(this, 'log-group', {
+      functionName,
+      retentionDays: config.logs.retentionDays,
+      ...(config.logs.kmsKeyArn !== undefined ? { kmsKeyArn: config.logs.kmsKeyArn } : {}),
+    });
+    this.functionRole = new FunctionRole(this, 'function-role', {
+      namePrefix: prefix,
+      partition: partition.partition,
+      region: config.region,
+      accountId: account.accountId,
+      logGroupArn: this.logGroup.arn,
+      subnetIds: this.network.subnetIds,
+      securityGroupId: this.securityGroups.lambdaSecurityGroup.id,
+      proxyResourceId,
+      dbUser,
+      tracing: config.function.tracing,
+    });
+    if (config.function.shutdownMode === ShutdownMode.layer) {
+      this.layer = new ExtensionLayer(this, 'extension-layer', { namePrefix: prefix, ...(props.layerDir ? { sourceDir: props.layerDir } : {}) });
+    }
+    const fn = config.function;
+    this.function = new GracefulShutdownFunction(this, 'function', {
+      functionName,
+      roleArn: this.functionRole.role.arn,
+      architecture: fn.architecture,
+      memoryMb: fn.memoryMb,
+      timeoutSeconds: fn.timeoutSeconds,
+      reservedConcurrency: fn.reservedConcurrency,
+      tracing: fn.tracing,
+      subnetIds: this.network.subnetIds,
+      securityGroupIds: [this.securityGroups.lambdaSecurityGroup.id],
+      logGroupName: this.logGroup.name,
+      ...(this.layer ? { layerArn: this.layer.arn } : {}),
+      shutdownMode: fn.shutdownMode,
+      shutdownBudgetMs: fn.shutdownBudgetMs,
+      poolSize: fn.poolSize,
+      db: { host: proxyEndpoint, user: dbUser, name: dbName },
+      dependsOn: [this.logGroup.logGroup, this.functionRole.policy],
+      ...(props.handlerDir ? { sourceDir: props.handlerDir } : {}),
+    });
+    this.assets = [this.function.asset, ...(this.layer ? [this.layer.asset] : [])];
+
+    new TerraformOutput(this, 'function_name', { value: this.function.name });
+    new TerraformOutput(this, 'function_arn', { value: this.function.arn });
+    new TerraformOutput(this, 'proxy_endpoint', { value: proxyEndpoint });
+    new TerraformOutput(this, 'log_group_name', { value: this.logGroup.name });
+    if (this.layer) new TerraformOutput(this, 'layer_arn', { value: this.layer.arn });
+
+    for (const [key, importId] of Object.entries(config.imports)) {
+      this.importable(key as ImportableResource).importFrom(importId);
+    }
+  }
+
+  /** The resource an `imports.<key>` entry adopts (validation guarantees it exists in this stack). */
+  private importable(key: ImportableResource): TerraformResource {
+    const resources: Record<ImportableResource, TerraformResource | undefined> = {
+      vpc: this.network.vpc,
+      lambdaSecurityGroup: this.securityGroups.lambdaSecurityGroup,
+      proxySecurityGroup: this.securityGroups.proxySecurityGroup,
+      databaseSecurityGroup: this.securityGroups.databaseSecurityGroup,
+      dbSubnetGroup: this.database?.subnetGroup,
+      database: this.database?.instance,
+      proxy: this.proxy?.proxy,
+      proxyRole: this.proxyRole?.role,
+      functionRole: this.functionRole.role,
+      logGroup: this.logGroup.logGroup,
+      function: this.function.function,
+    };
+    const resource = resources[key];
+    if (!resource) throw new Error(`imports.${key}: this stack does not create that resource`);
+    return resource;
+  }
+}

@@ -2,11 +2,9 @@
 // Output is deterministic (no timestamps, no absolute paths) so that asset
 // hashes, and therefore Terraform plans, only change when the code does.
 import { build, type BuildOptions } from 'esbuild';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  DIST_DIR, EXTENSION_CODE_DIR, EXTENSION_EXECUTABLE, EXTENSION_NAME, HANDLER_DIR, HANDLER_FILE, PROJECT_ROOT,
-} from '../src/protocol/artifacts';
+import { DIST_DIR, EXTENSION_NAME, HANDLER_FILE, PROJECT_ROOT } from '../src/protocol/artifacts';
 
 // mysql2 and the AWS SDK are CommonJS and call require() for Node built-ins;
 // an ESM bundle has no require of its own, so give it one.
@@ -25,11 +23,11 @@ const common: BuildOptions = {
   banner: { js: ESM_REQUIRE_SHIM },
 };
 
-export async function buildHandler(): Promise<void> {
+export async function buildHandler(distDir: string = DIST_DIR): Promise<void> {
   await build({
     ...common,
     entryPoints: [path.join(PROJECT_ROOT, 'src/handler/index.ts')],
-    outfile: path.join(HANDLER_DIR, HANDLER_FILE),
+    outfile: path.join(distDir, 'handler', HANDLER_FILE),
   });
 }
 
@@ -45,7 +43,11 @@ export const EXTENSION_NODE_FLAGS: readonly string[] = [];
 /** The extension's bundle, beside its launcher. */
 export const EXTENSION_ENTRY_FILE = 'index.cjs';
 
-export async function buildExtension(nodeFlags: readonly string[] = EXTENSION_NODE_FLAGS): Promise<void> {
+export async function buildExtension(
+  nodeFlags: readonly string[] = EXTENSION_NODE_FLAGS,
+  distDir: string = DIST_DIR,
+): Promise<void> {
+  const executable = path.join(distDir, 'layer', 'extensions', EXTENSION_NAME);
   await build({
     ...common,
     // CommonJS, not ESM: Node then neither loads its ESM loader nor reads the
@@ -54,15 +56,15 @@ export async function buildExtension(nodeFlags: readonly string[] = EXTENSION_NO
     format: 'cjs',
     banner: {},
     entryPoints: [path.join(PROJECT_ROOT, 'extension/main.ts')],
-    outfile: path.join(EXTENSION_CODE_DIR, EXTENSION_ENTRY_FILE),
+    outfile: path.join(distDir, 'layer', EXTENSION_NAME, EXTENSION_ENTRY_FILE),
   });
-  mkdirSync(path.dirname(EXTENSION_EXECUTABLE), { recursive: true });
+  mkdirSync(path.dirname(executable), { recursive: true });
   // Lambda runs the layer from /opt, the emulator from dist/layer: resolve the
   // code from the launcher's own location, never from a fixed prefix. `node`
   // from PATH is the function's own runtime (/var/lang/bin in Lambda), so the
   // layer is architecture-independent.
-  writeFileSync(EXTENSION_EXECUTABLE, extensionLauncher(nodeFlags));
-  chmodSync(EXTENSION_EXECUTABLE, 0o755);
+  writeFileSync(executable, extensionLauncher(nodeFlags));
+  chmodSync(executable, 0o755);
 }
 
 /** The launcher script: `$0` is the executable itself, wherever the layer is mounted. */
@@ -76,8 +78,15 @@ export function extensionLauncher(nodeFlags: readonly string[]): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  rmSync(DIST_DIR, { recursive: true, force: true });
-  await Promise.all([buildHandler(), buildExtension()]);
+  // Build beside dist/ and swap it in, so that no stale file survives and a
+  // process reading dist/ meanwhile (a test, the emulator) never sees it half-written.
+  const next = `${DIST_DIR}.next-${process.pid}`;
+  const old = `${DIST_DIR}.old-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
+  await Promise.all([buildHandler(next), buildExtension(EXTENSION_NODE_FLAGS, next)]);
+  if (existsSync(DIST_DIR)) renameSync(DIST_DIR, old);
+  renameSync(next, DIST_DIR);
+  rmSync(old, { recursive: true, force: true });
   console.log(`build: dist/handler and dist/layer written in ${Date.now() - started} ms`);
 }
 

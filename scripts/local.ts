@@ -58,9 +58,22 @@ async function settle(server: MysqlServer, threadsBefore: number): Promise<Serve
   return status;
 }
 
-/** The runtime's own log lines about its drain (the handler logs one structured line). */
-function drainLines(output: string): string[] {
-  return output.split('\n').filter((line) => /drain|pool on SIGTERM/i.test(line)).map((line) => (line.length > 200 ? `${line.slice(0, 197)}...` : line));
+/** The runtime's own structured log lines about SIGTERM (the handler logs one when it drains), compacted. */
+function sigtermLines(output: string): string[] {
+  const lines: string[] = [];
+  for (const line of output.split('\n')) {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (typeof entry.message !== 'string' || !/SIGTERM/.test(entry.message)) continue;
+    const { message, timestamp: _t, level: _l, function: _f, ...fields } = entry;
+    const detail = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+    lines.push(`${message}: ${detail}`);
+  }
+  return lines;
 }
 
 async function run(args: Args): Promise<number> {
@@ -111,12 +124,13 @@ async function run(args: Args): Promise<number> {
     console.log(indent(phaseRows(report, invokes)));
     console.log('\nProcesses\n');
     console.log(indent(processRows(report)));
-    const drain = report.processes.filter((p) => p.kind === 'runtime').flatMap((p) => drainLines(p.output));
+    const drain = report.processes.filter((p) => p.kind === 'runtime').flatMap((p) => sigtermLines(p.output));
     if (drain.length > 0) console.log(`\nThe runtime said\n\n${indent(drain)}`);
 
     const aborted = after.abortedClients - before.abortedClients;
     const leftOpen = after.threadsConnected - before.threadsConnected;
-    console.log(`\nServer after    ${counters(after)}   (Aborted_clients ${signed(aborted)}, Threads_connected ${signed(leftOpen)}; the frozen environment held ${open} connection${open === 1 ? '' : 's'})`);
+    console.log(`\nServer after    Aborted_clients ${after.abortedClients} (${signed(aborted)})   Threads_connected ${after.threadsConnected} (${signed(leftOpen)})`);
+    console.log(`                the frozen environment held ${open} connection${open === 1 ? '' : 's'} open before the spindown`);
 
     const failed = invokes.filter((invoke) => invoke.result.outcome !== 'success');
     const clean = aborted === 0 && leftOpen === 0;

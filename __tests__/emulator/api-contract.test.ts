@@ -5,7 +5,7 @@ import { Condition } from '../../src/emulator/condition';
 import { Generation } from '../../src/emulator/generation';
 import {
   ApiErrorType, ApiStatus, ExtensionEventType, ExtensionHeader, ExtensionPath, MAX_EXTENSIONS, MAX_PAYLOAD_BYTES,
-  RuntimeHeader, RuntimePath, ShutdownReason,
+  RuntimeHeader, RuntimePath, SandboxErrorType, ShutdownReason,
 } from '../../src/protocol/lambda-api';
 import { pendingAfter, rawRequest } from './support/raw-client';
 
@@ -120,13 +120,21 @@ describe('Runtime API', () => {
     expect(generation.runtimeApi.answerTo('req-5')).toMatchObject({ kind: 'error', errorType: 'Handled.Boom' });
   });
 
-  it('answers a response over 6 MB with 413 and leaves the invocation waiting', async () => {
+  it('answers a response over 6 MB with 413, failing the invocation as Function.ResponseSizeTooLarge', async () => {
     await deliver('req-6');
     const res = await rawRequest(api, 'POST', RuntimePath.response('req-6'), { body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x61) });
     expect(res.status).toBe(ApiStatus.payloadTooLarge);
     expect(res.json()).toMatchObject({ errorType: ApiErrorType.requestTooLarge });
-    expect(generation.runtimeApi.answerTo('req-6')).toBeUndefined();
-    expect((await rawRequest(api, 'POST', RuntimePath.response('req-6'), { body: Buffer.alloc(MAX_PAYLOAD_BYTES, 0x61) })).status)
+    expect(generation.runtimeApi.answerTo('req-6')).toMatchObject({ kind: 'error', errorType: SandboxErrorType.responseTooLarge });
+    const next = rawRequest(api, 'GET', RuntimePath.next);
+    expect(await pendingAfter(next, 50)).toBe(true);
+    generation.runtimeApi.deliver(invocation('req-7'));
+    expect((await next).status).toBe(ApiStatus.ok);
+  });
+
+  it('accepts a response of exactly 6 MB', async () => {
+    await deliver('req-8');
+    expect((await rawRequest(api, 'POST', RuntimePath.response('req-8'), { body: Buffer.alloc(MAX_PAYLOAD_BYTES, 0x61) })).status)
       .toBe(ApiStatus.accepted);
   });
 

@@ -2,7 +2,7 @@
 // receive, the outcomes, and the resets (timeout, failure) with a new Init on
 // the next invoke.
 import { EnvironmentStateError } from '../../src/emulator';
-import { SandboxErrorType } from '../../src/protocol/lambda-api';
+import { MAX_PAYLOAD_BYTES, SandboxErrorType } from '../../src/protocol/lambda-api';
 import { useLifecycle } from './support/lifecycle';
 
 const lifecycle = useLifecycle();
@@ -57,7 +57,7 @@ describe('Invoke', () => {
 
   it('resets the environment with reason timeout past the function timeout, and re-inits on the next invoke', async () => {
     const sandbox = lifecycle.sandbox().writeHandler({ sigterm: 'log-and-exit' }).writeExtension('ext');
-    const env = await lifecycle.start(sandbox, { timeoutMs: 400 });
+    const env = await lifecycle.start(sandbox, { timeoutMs: 1_000 });
     const slow = await env.invoke({ action: 'sleep', ms: 5_000 });
     expect(slow).toMatchObject({ outcome: 'timeout', payload: { errorType: SandboxErrorType.timeout } });
     expect(env.report().resets).toEqual([{ reason: 'timeout', at: expect.any(Number) }]);
@@ -81,6 +81,18 @@ describe('Invoke', () => {
     expect(await env.invoke({ action: 'ok' })).toMatchObject({ outcome: 'success', reinitialized: true });
   });
 
+  it('resets the environment with reason failure when an extension dies mid-invoke', async () => {
+    const sandbox = lifecycle.sandbox().writeHandler({ sigterm: 'log-and-exit' }).writeExtension('crashy', { exitOnInvoke: true });
+    const env = await lifecycle.start(sandbox);
+    // The runtime may or may not have answered before the crash was seen: the outcome follows the answer, the reset does not.
+    await env.invoke({ action: 'ok' });
+    const report = env.report();
+    expect(report.resets).toEqual([{ reason: 'failure', at: expect.any(Number) }]);
+    expect(report.processes.find((p) => p.name === 'crashy')).toMatchObject({ exitCode: 5, killedByEmulator: false });
+    expect(sandbox.log()).toContain('runtime sigterm');
+    expect((await env.invoke({ action: 'other' })).reinitialized).toBe(true);
+  });
+
   it('runs several environments side by side, each on its own port', async () => {
     const sandbox = lifecycle.sandbox().writeHandler().writeExtension('ext');
     const envs = await Promise.all([1, 2, 3].map(() => lifecycle.start(sandbox)));
@@ -101,6 +113,15 @@ describe('Invoke', () => {
     expect(report.shutdownReason).toBe('spindown');
     expect(env.state).toBe('shutdown');
     await expect(env.invoke({ action: 'ok' })).rejects.toThrow(EnvironmentStateError);
+  });
+
+  it('fails an invoke whose response is over 6 MB as Function.ResponseSizeTooLarge, and the runtime goes on', async () => {
+    const sandbox = lifecycle.sandbox().writeHandler();
+    const env = await lifecycle.start(sandbox, { extensionsDir: null });
+    const big = await env.invoke({ action: 'big', bytes: MAX_PAYLOAD_BYTES + 1 });
+    expect(big).toMatchObject({ outcome: 'error', payload: { errorType: SandboxErrorType.responseTooLarge } });
+    expect(await env.invoke({ action: 'ok' })).toMatchObject({ outcome: 'success', reinitialized: false });
+    expect(env.report().resets).toEqual([]);
   });
 
   it('refuses an event over 6 MB before it reaches the runtime', async () => {

@@ -2,10 +2,13 @@
 // 500 ms with internal extensions only), then SHUTDOWN to the external
 // extensions with a 2 s deadline; SIGKILL for whoever overstays; and no
 // SIGTERM at all when no extension is registered.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { EnvironmentReport } from '../../src/emulator';
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
 import { rawRequest } from './support/raw-client';
-import { useLifecycle } from './support/lifecycle';
+import { processState, useLifecycle } from './support/lifecycle';
 
 const lifecycle = useLifecycle();
 
@@ -94,5 +97,22 @@ describe('Shutdown', () => {
     expect(env.state).toBe('shutdown');
     expect(report.processes.every((p) => p.exitedAt !== undefined)).toBe(true);
     await expect(rawRequest(env.runtimeApi, 'GET', '/2018-06-01/runtime/invocation/next')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('kills every process group when the host process exits without shutting its environment down', async () => {
+    const sandbox = lifecycle.sandbox().writeHandler().writeExtension('ext');
+    const script = path.join(sandbox.root, 'orphan.ts');
+    fs.writeFileSync(script, [
+      `import { startEnvironment } from ${JSON.stringify(path.resolve(__dirname, '../../src/emulator'))};`,
+      `void startEnvironment({ handlerDir: ${JSON.stringify(sandbox.handlerDir)}, extensionsDir: ${JSON.stringify(sandbox.extensionsDir)} })`,
+      '  .then((env) => { console.log(JSON.stringify(env.report().processes.map((p) => p.pid))); process.exit(0); });',
+    ].join('\n'));
+    const output = execFileSync(process.execPath, ['--require', 'tsx/cjs', script], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', timeout: 30_000 });
+    const pids = JSON.parse(output.trim()) as number[];
+    expect(pids).toHaveLength(2);
+    // Gone, or a zombie waiting for its new parent to reap it: not running, not stopped.
+    const dead = () => pids.every((pid) => ['Z', undefined].includes(processState(pid)));
+    for (let i = 0; i < 100 && !dead(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pids.map(processState).filter((state) => state !== 'Z' && state !== undefined)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { IN_PROCESS_SHUTDOWN_MODE, SHUTDOWN_MODE_VARIABLE, describeConfig, loadConfig } from '../../src/handler/config';
+import { SHUTDOWN_MODE_VARIABLE, ShutdownMode as HandlerShutdownMode, describeConfig, loadConfig } from '../../src/handler/config';
 import { ConfigError } from '../../src/handler/errors';
 import { SHUTDOWN_MODE_ENV, ShutdownMode } from '../../src/protocol/artifacts';
 
@@ -24,7 +24,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 describe('loadConfig', () => {
   it('reads a local password configuration with the documented defaults', () => {
     expect(loadConfig(local)).toMatchObject({
-      host: '127.0.0.1', port: 3307, auth: 'password', tls: 'off', poolSize: 2, shutdownBudgetMs: 200, drainStrategy: 'graceful',
+      host: '127.0.0.1', port: 3307, auth: 'password', tls: 'off', poolSize: 2, shutdownBudgetMs: 200, drainStrategy: 'graceful', shutdownMode: 'layer',
     });
   });
 
@@ -51,6 +51,7 @@ describe('loadConfig', () => {
     ['SHUTDOWN_BUDGET_MS', { ...local, SHUTDOWN_BUDGET_MS: '1e2' }],
     ['DB_POOL_SIZE', { ...local, DB_POOL_SIZE: '0' }],
     ['DRAIN_STRATEGY', { ...local, DRAIN_STRATEGY: 'hopeful' }],
+    ['SHUTDOWN_MODE', { ...local, SHUTDOWN_MODE: 'inprocess' }],
   ])('fails naming %s when it is missing or invalid', (variable, env) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
@@ -72,6 +73,6 @@ describe('loadConfig', () => {
 
   it('names the shutdown mode exactly as the shared artifacts module does', () => {
     expect(SHUTDOWN_MODE_VARIABLE).toBe(SHUTDOWN_MODE_ENV);
-    expect(IN_PROCESS_SHUTDOWN_MODE).toBe(ShutdownMode.inProcess);
+    expect(HandlerShutdownMode).toEqual(ShutdownMode);
   });
 });

@@ -57,7 +57,7 @@ describe('draining the pool', () => {
   it('ends inside the budget when the server does not answer at all (SIGSTOP)', async () => {
     const { pool, handler } = wireHandler(server);
     await handler({ action: 'health' });
-    server.suspend();
+    await server.suspend();
     try {
       const report = await pool.drain(BUDGET_MS);
       expect(report).toMatchObject({ closedCleanly: 0, destroyed: 1 });

@@ -34,8 +34,13 @@ async function serverDelta(before: Snapshot, settled: (status: ServerStatus) => 
 
 const CLEAN = { abortedClients: 0, threadsConnected: 0, abortedLines: 0 };
 
-function drainLine(runtime: RuntimeUnderTest): Record<string, unknown> {
-  const lines = runtime.output().split('\n').filter((line) => line.includes('on SIGTERM'));
+/**
+ * The drain's one log line. The emulator records a process's exit on 'exit',
+ * and its last stdout bytes may still be in the pipe then: wait (bounded) for them.
+ */
+async function drainLine(runtime: RuntimeUnderTest): Promise<Record<string, unknown>> {
+  const read = async () => runtime.output().split('\n').filter((line) => line.includes('on SIGTERM'));
+  const lines = await settle(read, (found) => found.length > 0, 1_000);
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
 }
@@ -63,7 +68,7 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
     const exit = await runtime.shutdown();
     expect(exit).toMatchObject({ signal: 'SIGTERM', killed: false, budgetMs: 300 });
     expect(exit.sigtermToExitMs).toBeLessThan(300);
-    expect(drainLine(runtime)).toMatchObject({ level: 'INFO', closedCleanly: 2, destroyed: 0 });
+    expect(await drainLine(runtime)).toMatchObject({ level: 'INFO', closedCleanly: 2, destroyed: 0 });
     expect(await serverDelta(before, (s) => s.threadsConnected === before.status.threadsConnected)).toEqual(CLEAN);
   });
 
@@ -84,7 +89,7 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
     await runtime.invoke(FILL_POOL);
     const exit = await runtime.shutdown();
     expect(exit).toMatchObject({ signal: 'SIGTERM', killed: false, budgetMs: 500 });
-    expect(drainLine(runtime)).toMatchObject({ closedCleanly: 2, destroyed: 0 });
+    expect(await drainLine(runtime)).toMatchObject({ closedCleanly: 2, destroyed: 0 });
     expect(await serverDelta(before, (s) => s.threadsConnected === before.status.threadsConnected)).toEqual(CLEAN);
   });
 
@@ -94,7 +99,7 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
     expect(await runtime.invoke({ action: 'nonsense' })).toMatchObject({ payload: { ok: false, error: { code: 'UNKNOWN_ACTION' } } });
     const exit = await runtime.shutdown();
     expect(exit).toMatchObject({ signal: 'SIGTERM', killed: false });
-    expect(drainLine(runtime)).toMatchObject({ poolCreated: false, closedCleanly: 0, destroyed: 0 });
+    expect(await drainLine(runtime)).toMatchObject({ poolCreated: false, closedCleanly: 0, destroyed: 0 });
     expect(await serverDelta(before, () => true)).toEqual(CLEAN);
   });
 
@@ -104,17 +109,17 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
     // The timeout resets the environment: SIGTERM arrives while SELECT SLEEP(5) runs.
     expect(await runtime.invoke({ action: 'debug-sleep', seconds: 5 })).toMatchObject({ outcome: 'timeout' });
     expect(runtime.lastRuntimeExit()).toMatchObject({ signal: 'SIGTERM', killed: false });
-    expect(drainLine(runtime)).toMatchObject({ closedCleanly: 0, destroyed: 1 });
+    expect(await drainLine(runtime)).toMatchObject({ closedCleanly: 0, destroyed: 1 });
   });
 
   it('exits inside its share when the server does not answer (SIGSTOPped)', async () => {
     runtime = await startRuntime({ env: env() });
     await runtime.invoke({ action: 'health' });
-    server.suspend();
+    await server.suspend();
     try {
       const exit = await runtime.shutdown();
       expect(exit).toMatchObject({ signal: 'SIGTERM', killed: false });
-      expect(drainLine(runtime)).toMatchObject({ closedCleanly: 0, destroyed: 1 });
+      expect(await drainLine(runtime)).toMatchObject({ closedCleanly: 0, destroyed: 1 });
     } finally {
       server.resume();
     }
@@ -128,7 +133,7 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
     expect(await sleepingStatements(6)).toBe(1);
     const exit = await runtime.shutdown({ extraSigtermAfterMs: 50 });
     expect(exit).toMatchObject({ signal: 'SIGTERM', killed: false });
-    expect(drainLine(runtime)).toMatchObject({ destroyed: 1 });
+    expect(await drainLine(runtime)).toMatchObject({ destroyed: 1 });
     expect(runtime.output()).toContain('SIGTERM received again');
   });
 
@@ -136,7 +141,7 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
     runtime = await startRuntime({ env: env({ DRAIN_STRATEGY: 'naive' }) });
     await runtime.invoke({ action: 'health' });
     const exit = await runtime.shutdown();
-    expect(runtime.output()).toContain('ended the database pool on SIGTERM (naive baseline)');
+    expect(await drainLine(runtime)).toMatchObject({ message: 'ended the database pool on SIGTERM (naive baseline)' });
     expect(exit).toMatchObject({ signal: 'SIGKILL', killed: true });
   });
 });

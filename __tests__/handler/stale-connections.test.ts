@@ -2,7 +2,8 @@
 // request. Lambda freezes the whole process, so the handler may get its next
 // event before it has read the server's FIN; here the event loop is blocked
 // synchronously for the same effect, and the next request starts in the same
-// tick, before any socket is read.
+// tick, before any socket is read. Three defences, each shown alone: reading
+// pending closes before checkout, the ping after idle, the retry rules.
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
 import { wireHandler, type Wired } from './support';
 
@@ -31,8 +32,16 @@ describe('after a pause longer than the server idle timeout', () => {
   let wired: Wired | undefined;
   afterEach(async () => { await wired?.pool.drain(200); wired = undefined; });
 
-  it('a write succeeds: the dead pooled connections fail their ping and are replaced', async () => {
-    wired = wireHandler(server);
+  it('a write succeeds: the server\'s pending FINs are read before a connection is picked', async () => {
+    wired = wireHandler(server, {}, { validateAfterIdleMs: Infinity });
+    await warmPool(wired, 'f1');
+    blockEventLoop(PAUSE_MS);
+    expect(await wired.handler({ action: 'put', id: 'f1', data: { n: 2 } })).toEqual({ ok: true, action: 'put', id: 'f1', version: 2 });
+    expect(wired.pool.state()).toMatchObject({ staleDiscarded: 0, connectionsCreated: 3 });
+  });
+
+  it('a write succeeds when the FINs are not read yet: the dead pooled connections fail their ping and are replaced', async () => {
+    wired = wireHandler(server, {}, { readPendingCloses: false });
     await warmPool(wired, 'w1');
     blockEventLoop(PAUSE_MS);
     const result = wired.handler({ action: 'put', id: 'w1', data: { n: 2 } });
@@ -41,9 +50,11 @@ describe('after a pause longer than the server idle timeout', () => {
     expect(wired.logs.lines.some((line) => line.message === 'discarded a stale pooled connection')).toBe(true);
   });
 
-  describe('with the ping turned off, the retry rules alone', () => {
+  describe('with the FINs unread and the ping turned off, the retry rules alone', () => {
+    const retryOnly = { validateAfterIdleMs: Infinity, readPendingCloses: false };
+
     it('retry a read on a fresh connection: it is idempotent', async () => {
-      wired = wireHandler(server, {}, { validateAfterIdleMs: Infinity });
+      wired = wireHandler(server, {}, retryOnly);
       await warmPool(wired, 'r1');
       blockEventLoop(PAUSE_MS);
       expect(await wired.handler({ action: 'get', id: 'r1' })).toMatchObject({ ok: true, item: { version: 1 } });
@@ -51,7 +62,7 @@ describe('after a pause longer than the server idle timeout', () => {
     });
 
     it('do not retry a write that may have reached the server: the caller gets DATABASE_ERROR, and the next write succeeds', async () => {
-      wired = wireHandler(server, {}, { validateAfterIdleMs: Infinity });
+      wired = wireHandler(server, {}, retryOnly);
       await warmPool(wired, 'p1');
       blockEventLoop(PAUSE_MS);
       expect(await wired.handler({ action: 'put', id: 'p1', data: { n: 2 } })).toMatchObject({ ok: false, error: { code: 'DATABASE_ERROR' } });

@@ -26,7 +26,7 @@ export interface Wired {
 }
 
 /** The handler's modules against `server`, in this process (no runtime client). */
-export function wireHandler(server: MysqlServer, env: Record<string, string> = {}, poolOptions: { validateAfterIdleMs?: number } = {}): Wired {
+export function wireHandler(server: MysqlServer, env: Record<string, string> = {}, poolOptions: { validateAfterIdleMs?: number; readPendingCloses?: boolean } = {}): Wired {
   const config = loadConfig({ ...server.handlerEnv(), HANDLER_DEBUG_ACTIONS: 'true', ...env });
   const logs = recordLogs();
   const pool = new DatabasePool({ config, logger: logs.logger, ...poolOptions });

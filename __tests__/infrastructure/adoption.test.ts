@@ -90,6 +90,32 @@ describe('shutdownMode in-process', () => {
   });
 });
 
+describe('proxy settings from config', () => {
+  it('passes idle client timeout, borrow timeout, pool percentages and debug logging through', () => {
+    const s = synthEnvironment('tuned', { ...DEV_INPUT, proxy: {
+      maxConnectionsPercent: 40, maxIdleConnectionsPercent: 5, connectionBorrowTimeoutSeconds: 12, idleClientTimeoutSeconds: 900, debugLogging: true,
+    } });
+    expect(onlyResource(s.tf, 'aws_db_proxy')).toMatchObject({ idle_client_timeout: 900, debug_logging: true });
+    expect(onlyResource(s.tf, 'aws_db_proxy_default_target_group').connection_pool_config).toEqual({
+      max_connections_percent: 40, max_idle_connections_percent: 5, connection_borrow_timeout: 12,
+    });
+  });
+});
+
+describe('the shutdownMode stack option', () => {
+  it('overrides the config: in-process drops the layer from a layer-configured environment', () => {
+    const s = synthEnvironment('override', DEV_INPUT, { shutdownMode: 'in-process' });
+    expect(s.json).not.toHaveResource(LambdaLayerVersion);
+    expect(onlyResource(s.tf, 'aws_lambda_function').environment.variables.SHUTDOWN_MODE).toBe('in-process');
+    expect(s.stack.config.function.shutdownMode).toBe('in-process');
+  });
+
+  it('refuses layer mode when the configured budget only fits the in-process share', () => {
+    expect(() => synthEnvironment('toolong', { ...DEV_INPUT, function: { shutdownMode: 'in-process', shutdownBudgetMs: 400 } }, { shutdownMode: 'layer' }))
+      .toThrow("environments.toolong.function.shutdownBudgetMs: 400 ms does not fit the runtime's 300 ms share with shutdownMode layer");
+  });
+});
+
 describe('optional hardening', () => {
   const s = synthEnvironment('kms', { ...DEV_INPUT, logs: { retentionDays: 365, kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666' } });
 

@@ -48,6 +48,12 @@ describe('config validation', () => {
       endpoint: 'p.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db:prx-1', securityGroupId: 'sg-0123456789abcdef0',
       dbUser: 'app', dbName: 'app', connectionBudget: 500 } }),
       'environments.prod.existingProxy.arn: must be an RDS Proxy ARN (arn:aws:rds:<region>:<account>:db-proxy:prx-...), got "arn:aws:rds:eu-west-1:123456789012:db:prx-1"'],
+    ['a master user name RDS reserves', withProd({ database: { ...environments.prod.database, masterUsername: 'admin' } }),
+      'environments.prod.database.masterUsername: is reserved by MySQL on RDS, got "admin"'],
+    ['proxy settings next to an existing proxy', { dev: { ...DEV_INPUT, database: { createDatabase: false }, proxy: { maxConnectionsPercent: 50 }, existingProxy: {
+      endpoint: 'p.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0abc', securityGroupId: 'sg-0123456789abcdef0',
+      dbUser: 'app', dbName: 'app', connectionBudget: 50 } } },
+      'environments.dev.proxy: is only used when database.createDatabase is true (an existing proxy keeps its own settings)'],
     ['an unknown import key', withProd({ imports: { bucket: 'x' } as never }),
       'environments.prod.imports.bucket: is not importable; importable: vpc, lambdaSecurityGroup, proxySecurityGroup, databaseSecurityGroup, dbSubnetGroup, database, proxy, proxyRole, functionRole, logGroup, function'],
   ])('names the field: %s', (_what, inputs, message) => {

@@ -30,7 +30,7 @@ describe('the function role', () => {
         Action: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         Resource: [ec2('network-interface/*'), ...subnetRefs(dev.tf).map((s) => ec2(`subnet/${s}`)), ec2(`security-group/${sgRef(dev.tf, 'lambda')}`)],
       },
-      { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: `arn:${PARTITION}:rds-db:eu-west-1:${ACCOUNT}:dbuser:${proxyResourceId}/app_lambda` },
+      { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: `arn:${PARTITION}:rds-db:eu-west-1:${ACCOUNT}:dbuser:${proxyResourceId}/dbadmin` },
     ]);
   });
 

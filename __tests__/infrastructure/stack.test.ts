@@ -86,6 +86,7 @@ describe('database', () => {
     expect(db).toMatchObject({ engine: 'mysql', engine_version: '8.4', manage_master_user_password: true, iam_database_authentication_enabled: true });
     expect(db.password).toBeUndefined();
     expect(db.db_subnet_group_name).toBe(ref(dev.tf, 'aws_db_subnet_group', 'name'));
+    expect(onlyResource(dev.tf, 'aws_db_subnet_group').subnet_ids).toEqual(Object.keys(resourcesOf(dev.tf, 'aws_subnet')).map((k) => `\${aws_subnet.${k}.id}`));
     expect(db.vpc_security_group_ids).toEqual([sgRef(dev.tf, 'database')]);
   });
 
@@ -163,7 +164,7 @@ describe('function, layer and log group', () => {
 
   it('gets the database settings and the shutdown budget in its environment', () => {
     expect(fnOf(prod).environment.variables).toEqual({
-      DB_HOST: ref(prod.tf, 'aws_db_proxy', 'endpoint'), DB_PORT: '3306', DB_USER: 'app_lambda', DB_NAME: 'app',
+      DB_HOST: ref(prod.tf, 'aws_db_proxy', 'endpoint'), DB_PORT: '3306', DB_USER: 'dbadmin', DB_NAME: 'app',
       DB_AUTH: 'iam', DB_TLS: 'required', DB_POOL_SIZE: '2', SHUTDOWN_BUDGET_MS: '200', SHUTDOWN_MODE: 'layer',
     });
   });

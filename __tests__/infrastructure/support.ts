@@ -9,6 +9,7 @@ import { resolveEnvironments } from '../../src/infrastructure/config/validate';
 import type { EnvironmentInput } from '../../src/infrastructure/config/types';
 import { GracefulShutdownStack } from '../../src/infrastructure/graceful-shutdown-stack';
 import type { PolicyStatement } from '../../src/infrastructure/policy';
+import type { ShutdownMode } from '../../src/protocol/artifacts';
 
 export interface Fixtures { handlerDir: string; layerDir: string }
 
@@ -41,10 +42,10 @@ export interface Synthesized {
   tf: Json;
 }
 
-export function synthEnvironment(name: string, input: EnvironmentInput): Synthesized {
+export function synthEnvironment(name: string, input: EnvironmentInput, options: { shutdownMode?: ShutdownMode } = {}): Synthesized {
   const [config] = resolveEnvironments({ [name]: input });
   const app = Testing.app();
-  const stack = new GracefulShutdownStack(app, name, { config, ...buildFixtures() });
+  const stack = new GracefulShutdownStack(app, name, { config, ...options, ...buildFixtures() });
   const json = Testing.synth(stack);
   return { stack, json, tf: JSON.parse(json) };
 }

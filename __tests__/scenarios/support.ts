@@ -3,7 +3,9 @@
 // before/after delta, and "the runtime shut down cleanly" as one assertion.
 // Every figure comes from the server's side (SHOW GLOBAL STATUS, error log)
 // or from the emulator's report, never from the code under test.
-import { startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport, type ProcessReport } from '../../src/emulator';
+import {
+  startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport, type InvokeResult, type ProcessReport,
+} from '../../src/emulator';
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
 import { SHUTDOWN_MODE_ENV, ShutdownMode } from '../../src/protocol/artifacts';
 import { startMysqlServer, type MysqlServer, type ServerStatus } from '../../src/testing/mysql-server';
@@ -84,22 +86,30 @@ export function finalRuntime(report: EnvironmentReport): ProcessReport {
   return runtime;
 }
 
-/** The facts of a runtime's end, in one object so a failing test prints all of them. */
+/**
+ * The facts of a runtime's end, in one object so a failing test prints all of
+ * them. "Inside its budget" is judged the way Lambda judges it: was the process
+ * still running when the emulator's SIGKILL deadline came (the emulator checks
+ * /proc at that moment, so a process that has exited but is not yet reaped
+ * counts as gone)? The ms figure is kept for the failure message only: it is
+ * stamped when the test process's event loop sees the exit, which lags under
+ * load, and timings belong to `npm run bench`, not to assertions.
+ */
 export function shutdownFacts(report: EnvironmentReport) {
   const runtime = finalRuntime(report);
   return {
     sigtermSent: report.sigtermToRuntimeExitMs !== undefined,
     runtimeBudgetMs: report.runtimeBudgetMs,
-    withinBudget: report.sigtermToRuntimeExitMs !== undefined && report.runtimeBudgetMs !== undefined
-      && report.sigtermToRuntimeExitMs <= report.runtimeBudgetMs,
     killedByEmulator: runtime.killedByEmulator,
-    signal: runtime.signal,
+    /** Ended by the SIGTERM it re-raised after draining, or by exit code 0. */
+    leftOnItsOwn: !runtime.killedByEmulator && (runtime.signal === 'SIGTERM' || runtime.exitCode === 0),
+    sigtermToExitMs: report.sigtermToRuntimeExitMs,
   };
 }
 
 /**
- * The runtime heard SIGTERM, was gone inside its budget (300 ms, or 500 ms
- * with internal extensions only) and was never SIGKILLed by the emulator.
+ * The runtime heard SIGTERM and was gone before its share ran out (300 ms, or
+ * 500 ms with internal extensions only): the emulator never had to SIGKILL it.
  */
 export function expectRuntimeExitedWithinBudget(report: EnvironmentReport, budgetMs: number = ShutdownBudget.runtimeWithExternal): void {
   const facts = shutdownFacts(report);
@@ -107,9 +117,9 @@ export function expectRuntimeExitedWithinBudget(report: EnvironmentReport, budge
   expect({ ...facts, context }).toEqual({
     sigtermSent: true,
     runtimeBudgetMs: budgetMs,
-    withinBudget: true,
     killedByEmulator: false,
-    signal: expect.not.stringMatching(/^SIGKILL$/) as unknown,
+    leftOnItsOwn: true,
+    sigtermToExitMs: expect.any(Number) as unknown,
     context,
   });
 }
@@ -169,6 +179,16 @@ export function useEnvironments(server: () => MysqlServer) {
     started.push(environment);
     return environment;
   };
+}
+
+/**
+ * An invoke's result as a test compares it, plus the runtime's last log lines
+ * when it was not served (`ok: true`), so a failure explains itself.
+ */
+export function served(env: Environment, result: InvokeResult) {
+  const ok = result.outcome === 'success' && (result.payload as { ok?: unknown } | null)?.ok === true;
+  const runtimeLog = ok ? undefined : finalRuntime(env.report()).output.trim().split('\n').slice(-12).join('\n');
+  return { outcome: result.outcome, reinitialized: result.reinitialized, payload: result.payload, runtimeLog };
 }
 
 /** Runs `count` invokes one after another and returns the outcomes that were not `success`. */

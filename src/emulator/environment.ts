@@ -2,11 +2,11 @@
 // processes, and the lifecycle between them (init, invoke, freeze, shutdown,
 // resets). Invokes run one at a time, as in Lambda.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { MAX_PAYLOAD_BYTES, SandboxErrorType, ShutdownReason } from '../protocol/lambda-api';
+import { ApiErrorType, ApiStatus, MAX_PAYLOAD_BYTES, SandboxErrorType, ShutdownReason } from '../protocol/lambda-api';
 import { ApiServer, type ApiRequest, type Reply } from './api-server';
 import { Clock } from './clock';
 import { Condition } from './condition';
-import { EnvironmentStateError, InitFailedError } from './errors';
+import { EnvironmentStateError, InitFailedError, InvalidOptionError } from './errors';
 import { runtimeEnvironment } from './environment-variables';
 import { Generation } from './generation';
 import { listExtensions, runInit } from './init-sequence';
@@ -60,7 +60,11 @@ export class LambdaEnvironment implements Environment {
   }
 
   invoke(event: unknown, options: { timeoutMs?: number } = {}): Promise<InvokeResult> {
-    const run = this.queue.then(() => this.runInvoke(event, options.timeoutMs ?? this.options.timeoutMs));
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      return Promise.reject(new InvalidOptionError('invoke.timeoutMs', `must be a positive integer, got ${timeoutMs}`));
+    }
+    const run = this.queue.then(() => this.runInvoke(event, timeoutMs));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -80,7 +84,7 @@ export class LambdaEnvironment implements Environment {
 
   private route(request: ApiRequest, reply: Reply): void {
     if (this.generation?.route(request, reply)) return;
-    reply.error(404, 'NotFound', `no route for ${request.method} ${request.path}`);
+    reply.error(ApiStatus.notFound, ApiErrorType.notFound, `no route for ${request.method} ${request.path}`);
   }
 
   private init(): Promise<void> {
@@ -144,14 +148,24 @@ export class LambdaEnvironment implements Environment {
     const requestId = randomUUID();
     const started = this.clock.now();
     let reinitialized = false;
+    const stale = this.generation;
+    if (stale && stale.processes.some((process) => !process.alive)) {
+      // Something died between invokes (in the instant before a freeze): reset before handing out the event.
+      this.thaw();
+      this.recorder.addReset('failure');
+      this.resetInFlight = this.reset(stale, 'failure');
+      await this.resetInFlight;
+    }
     if (!this.generation) {
       this.currentState = 'running';
       reinitialized = true;
       try {
         await this.init();
       } catch (error) {
+        // Nothing is left running; the next invoke tries a new Init again.
+        if (!this.shuttingDown) this.currentState = 'frozen';
         const message = error instanceof InitFailedError ? error.describe(500) : (error as Error).message;
-        return { requestId, outcome: 'failure', payload: { errorType: SandboxErrorType.initFailed, errorMessage: message }, durationMs: this.clock.now() - started, reinitialized };
+        return { requestId, outcome: 'failure', payload: { errorType: SandboxErrorType.initFailed, errorMessage: message }, durationMs: round(this.clock.now() - started), reinitialized };
       }
     }
     const generation = this.generation as Generation;

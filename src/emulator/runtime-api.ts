@@ -2,8 +2,9 @@
 // `next` long poll, response/error for the current request id, init/error.
 // 202 on success; 400 for an id that is not the current invocation's; 403 for
 // a call out of order (a second `next`, a response with no invocation waiting
-// for one: before any invoke, or a second one); 413 over 6 MB.
-import { ApiErrorType, ApiStatus, RuntimeHeader, RuntimePath } from '../protocol/lambda-api';
+// for one: before any invoke, or a second one); 413 over 6 MB (which, as in
+// Lambda, fails the invocation with Function.ResponseSizeTooLarge).
+import { ApiErrorType, ApiStatus, MAX_PAYLOAD_BYTES, RuntimeHeader, RuntimePath, SandboxErrorType } from '../protocol/lambda-api';
 import type { ApiRequest, Reply } from './api-server';
 
 export interface Invocation {
@@ -115,7 +116,15 @@ export class RuntimeApi {
       return;
     }
     if (request.tooLarge) {
-      reply.error(ApiStatus.payloadTooLarge, ApiErrorType.requestTooLarge, 'the payload is over 6 MB');
+      // As in Lambda, the invocation is over (failed) and the runtime may ask for the next one.
+      const errorMessage = `the ${kind} payload is over the ${MAX_PAYLOAD_BYTES} bytes limit`;
+      current.answer = {
+        kind: 'error',
+        body: Buffer.from(JSON.stringify({ errorMessage, errorType: SandboxErrorType.responseTooLarge })),
+        errorType: SandboxErrorType.responseTooLarge,
+      };
+      reply.error(ApiStatus.payloadTooLarge, ApiErrorType.requestTooLarge, errorMessage);
+      this.changed();
       return;
     }
     const errorType = headerValue(request, RuntimeHeader.functionErrorType);

@@ -15,6 +15,18 @@ export function table(header: string[], rows: string[][], numeric: boolean[] = [
   return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line)];
 }
 
+/** ['INVOKE','INVOKE','SHUTDOWN'] → 'INVOKE×2 SHUTDOWN'. */
+function received(events: string[]): string {
+  if (events.length === 0) return 'none';
+  const runs: [string, number][] = [];
+  for (const event of events) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === event) last[1] += 1;
+    else runs.push([event, 1]);
+  }
+  return runs.map(([event, count]) => (count > 1 ? `${event}×${count}` : event)).join(' ');
+}
+
 export function exitOf(process: ProcessReport): string {
   if (process.exitedAt === undefined) return 'running';
   if (process.signal) return process.signal;
@@ -45,16 +57,17 @@ export function processRows(report: EnvironmentReport): string[] {
     return [
       process.name, process.kind, String(process.pid), ms(process.startedAt),
       registration ? `${ms(registration.registeredAt)} [${registration.events.join(',')}]` : '—',
+      registration ? received(registration.received) : '—',
       ms(process.sigtermSentAt), ms(process.exitedAt), exitOf(process), process.killedByEmulator ? 'SIGKILLed' : 'no',
     ];
   });
   for (const extension of report.extensions.filter((candidate) => candidate.kind === 'internal')) {
-    rows.push([extension.name, 'internal', '(runtime)', '—', `${ms(extension.registeredAt)} [${extension.events.join(',')}]`, '—', '—', '—', '—']);
+    rows.push([extension.name, 'internal', '(runtime)', '—', `${ms(extension.registeredAt)} [${extension.events.join(',')}]`, received(extension.received), '—', '—', '—', '—']);
   }
   return table(
-    ['process', 'kind', 'pid', 'started', 'registered', 'SIGTERM at', 'exited at', 'exit', 'killed'],
+    ['process', 'kind', 'pid', 'started', 'registered', 'events got', 'SIGTERM at', 'exited at', 'exit', 'killed'],
     rows,
-    [false, false, true, true, false, true, true, false, false],
+    [false, false, true, true, false, false, true, true, false, false],
   );
 }
 

@@ -34,12 +34,13 @@ export const HandlerEnv = {
 } as const;
 
 /**
- * `SHUTDOWN_MODE` / `in-process` of src/protocol/artifacts.ts, re-declared
+ * `SHUTDOWN_MODE` and its values, as in src/protocol/artifacts.ts: re-declared
  * because artifacts.ts computes paths from __dirname at load, which an ESM
  * bundle does not have (a unit test keeps the two in step).
  */
 export const SHUTDOWN_MODE_VARIABLE = 'SHUTDOWN_MODE';
-export const IN_PROCESS_SHUTDOWN_MODE = 'in-process';
+export const ShutdownMode = { layer: 'layer', inProcess: 'in-process' } as const;
+export type ShutdownMode = (typeof ShutdownMode)[keyof typeof ShutdownMode];
 
 /**
  * The runtime's share after SIGTERM is 300 ms (500 ms in-process). 200 ms for
@@ -64,6 +65,8 @@ export interface HandlerConfig {
   readonly poolSize: number;
   readonly shutdownBudgetMs: number;
   readonly drainStrategy: DrainStrategy;
+  /** `in-process`: the handler registers an internal extension at Init instead of relying on the layer. */
+  readonly shutdownMode: ShutdownMode;
   /** Enables the `debug-sleep` action (tests hold a query in flight with it). Never set in production. */
   readonly debugActions: boolean;
 }
@@ -132,6 +135,7 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
     poolSize: integer(env, HandlerEnv.poolSize, DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE),
     shutdownBudgetMs: integer(env, HandlerEnv.shutdownBudgetMs, DEFAULT_SHUTDOWN_BUDGET_MS, 1, MAX_SHUTDOWN_BUDGET_MS),
     drainStrategy: oneOf(env, HandlerEnv.drainStrategy, Object.values(DrainStrategy), DrainStrategy.graceful),
+    shutdownMode: oneOf(env, SHUTDOWN_MODE_VARIABLE, Object.values(ShutdownMode), ShutdownMode.layer),
     debugActions: env[HandlerEnv.debugActions] === 'true',
   };
 }

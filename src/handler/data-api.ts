@@ -25,6 +25,12 @@ export interface DataApiDeps {
 
 export type DataApiHandler = (event: unknown, context?: Pick<Context, 'awsRequestId'>) => Promise<DataApiResult>;
 
+/** The event's action for log lines: only a short string, never whatever a caller put there. */
+function loggableAction(event: unknown): string | undefined {
+  const action = typeof event === 'object' && event !== null ? (event as { action?: unknown }).action : undefined;
+  return typeof action === 'string' && action.length <= 32 ? action : undefined;
+}
+
 export function createDataApi(deps: DataApiDeps): DataApiHandler {
   const { repository, pool, logger } = deps;
   const clock = deps.clock ?? Date.now;
@@ -53,7 +59,7 @@ export function createDataApi(deps: DataApiDeps): DataApiHandler {
   return async (event, context) => {
     logger.setRequestId(context?.awsRequestId);
     const started = clock();
-    const action = typeof event === 'object' && event !== null ? (event as { action?: unknown }).action : undefined;
+    const action = loggableAction(event);
     try {
       const result = await run(event);
       logger.info('request served', { action, durationMs: clock() - started });

@@ -5,7 +5,7 @@
 // itself is created by the first invocation that needs it.
 import { registerInProcessExtension } from '../../extension/in-process';
 import { createIamTokenProvider, iamAuthPlugins } from './auth';
-import { AuthMode, IN_PROCESS_SHUTDOWN_MODE, SHUTDOWN_MODE_VARIABLE, describeConfig, loadConfig, type HandlerConfig } from './config';
+import { AuthMode, ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
 import { createDataApi } from './data-api';
 import { installShutdownHandler } from './drain';
 import { describeError } from './errors';
@@ -34,10 +34,10 @@ const pool = new DatabasePool({
 });
 installShutdownHandler({ pool, logger, budgetMs: config.shutdownBudgetMs, strategy: config.drainStrategy });
 
-if (process.env[SHUTDOWN_MODE_VARIABLE] === IN_PROCESS_SHUTDOWN_MODE) {
+if (config.shutdownMode === ShutdownMode.inProcess) {
   await registerInProcessExtension();
 }
-logger.info('handler initialised', { ...describeConfig(config), shutdownMode: process.env[SHUTDOWN_MODE_VARIABLE] ?? 'layer' });
+logger.info('handler initialised', describeConfig(config));
 
 export const handler = createDataApi({
   repository: new ItemRepository(pool),

@@ -2,17 +2,19 @@
 //
 // - Created on first use: an environment that never touches the database
 //   never opens a connection, and Init stays fast.
-// - Every TCP socket is created here (mysql2's `stream` factory) and tracked
-//   until it closes. The drain's promise is about sockets, not about mysql2's
-//   bookkeeping: `pool.end()` resolves when COM_QUIT is handed to a socket,
-//   and only a closed socket proves the server got it.
+// - Every TCP socket is opened through a SocketTracker (mysql2's `stream`
+//   factory) and tracked until it closes. The drain's promise is about
+//   sockets, not about mysql2's bookkeeping: `pool.end()` resolves when
+//   COM_QUIT is handed to a socket, and only a socket the server closed
+//   proves the server got it.
 // - Statements go through `query()` with placeholders (text protocol), never
 //   `execute()`: server-side prepared statements pin RDS Proxy sessions.
-import { connect, type Socket } from 'node:net';
 import { createPool, type Pool, type PoolConnection, type PoolOptions, type SslOptions } from 'mysql2';
 import type { HandlerConfig } from './config';
 import { DatabaseError, ShuttingDownError, describeError } from './errors';
 import type { Logger } from './logger';
+import { afterNextPoll, endPool, getConnection, isConnectionError, isNeverSentError, ping, runQuery } from './mysql-calls';
+import { SocketTracker } from './socket-tracker';
 
 /** Below RDS Proxy's IdleClientTimeout (1800 s) and MySQL's wait_timeout: we close idle connections before they do. */
 export const POOL_IDLE_TIMEOUT_MS = 600_000;
@@ -20,7 +22,6 @@ export const POOL_IDLE_TIMEOUT_MS = 600_000;
 export const VALIDATE_AFTER_IDLE_MS = 1_000;
 const PING_TIMEOUT_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 5_000;
-const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
 /** After destroying sockets at the deadline, how long to wait for their 'close' (local, near-instant). */
 const DESTROY_GRACE_MS = 20;
 
@@ -65,39 +66,15 @@ export interface DatabasePoolOptions {
   clock?: () => number;
   /** Default VALIDATE_AFTER_IDLE_MS; Infinity turns the ping off (tests show what it prevents). */
   validateAfterIdleMs?: number;
-}
-
-interface TrackedSocket {
-  socket: Socket;
-  closed: Promise<void>;
-  isClosed: boolean;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, Math.max(0, ms));
-  timer.unref();
-});
-
-/** Errors that mean "this connection is unusable", not "this statement is wrong". */
-export function isConnectionError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { fatal, code } = error as { fatal?: unknown; code?: unknown };
-  return fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PING_TIMEOUT'].includes(String(code));
-}
-
-/**
- * mysql2 refuses to enqueue a command on a connection it already knows is
- * closed: the statement never left the process, so any statement may be retried.
- */
-export function isNeverSentError(error: unknown): boolean {
-  return error instanceof Error && /in closed state/.test(error.message);
+  /** Default true; false skips the event-loop turn before checkout (tests: a FIN still in flight). */
+  readPendingCloses?: boolean;
 }
 
 export class DatabasePool {
   private pool: Pool | undefined;
   private closing = false;
   private drained: Promise<DrainReport> | undefined;
-  private readonly sockets = new Set<TrackedSocket>();
+  private readonly sockets = new SocketTracker();
   private readonly lastReleasedAt = new WeakMap<PoolConnection, number>();
   /**
    * When a connection breaks, its idle siblings most likely broke with it (same
@@ -105,7 +82,6 @@ export class DatabasePool {
    * instant is pinged before its next use, whatever its idle time.
    */
   private suspectBefore = -Infinity;
-  private connectionsCreated = 0;
   private staleDiscarded = 0;
   private readonly clock: () => number;
 
@@ -117,8 +93,8 @@ export class DatabasePool {
     return {
       created: this.pool !== undefined,
       closing: this.closing,
-      openSockets: [...this.sockets].filter((tracked) => !tracked.isClosed).length,
-      connectionsCreated: this.connectionsCreated,
+      openSockets: this.sockets.openCount,
+      connectionsCreated: this.sockets.openedCount,
       staleDiscarded: this.staleDiscarded,
       poolSize: this.options.config.poolSize,
     };
@@ -164,6 +140,14 @@ export class DatabasePool {
    * ping is safe for any statement.
    */
   private async acquire(operation: string): Promise<PoolConnection> {
+    if (this.options.readPendingCloses ?? true) {
+      // A frozen process reads nothing: the FIN of a server that closed our
+      // idle connections (wait_timeout, restart, failover) is still queued when
+      // the next event arrives. Letting the event loop poll once lets mysql2
+      // read it and drop those connections before one is picked, whatever
+      // their idle time.
+      await afterNextPoll();
+    }
     const limit = this.options.config.poolSize + 1;
     for (let attempt = 1; attempt <= limit; attempt++) {
       if (this.closing) throw new ShuttingDownError();
@@ -212,27 +196,10 @@ export class DatabasePool {
       queueLimit: config.poolSize,
       connectTimeout: CONNECT_TIMEOUT_MS,
       supportBigNumbers: true,
-      stream: () => this.openSocket(),
+      stream: () => this.sockets.open(config.host, config.port),
     });
     this.options.logger.info('database pool created', { host: config.host, port: config.port, poolSize: config.poolSize });
     return this.pool;
-  }
-
-  /** mysql2's socket factory: it skips keep-alive and no-delay for custom streams, so they are set here. */
-  private openSocket(): Socket {
-    const { host, port } = this.options.config;
-    const socket = connect({ host, port });
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
-    const tracked: TrackedSocket = { socket, isClosed: false, closed: Promise.resolve() };
-    tracked.closed = new Promise<void>((resolve) => socket.once('close', () => {
-      tracked.isClosed = true;
-      this.sockets.delete(tracked);
-      resolve();
-    }));
-    this.sockets.add(tracked);
-    this.connectionsCreated++;
-    return socket;
   }
 
   /**
@@ -257,45 +224,16 @@ export class DatabasePool {
     });
     if (!pool) return report(0, 0, 'not-needed');
 
-    const sockets = [...this.sockets];
     let poolEnd: DrainReport['poolEnd'] = 'pending';
-    pool.end((error) => { poolEnd = error ? 'rejected' : 'resolved'; });
-    const allClosed = Promise.all(sockets.map((tracked) => tracked.closed));
-    await Promise.race([allClosed, sleep(startedAt + budgetMs - this.clock())]);
-
-    const stillOpen = sockets.filter((tracked) => !tracked.isClosed);
-    for (const tracked of stillOpen) tracked.socket.destroy();
-    await Promise.race([allClosed, sleep(DESTROY_GRACE_MS)]);
-    return report(sockets.length - stillOpen.length, stillOpen.length, poolEnd);
+    endPool(pool).then(() => { poolEnd = 'resolved'; }, () => { poolEnd = 'rejected'; });
+    const { closedCleanly, destroyed } = await this.sockets.closeBy(startedAt + budgetMs, this.clock, DESTROY_GRACE_MS);
+    return report(closedCleanly, destroyed, poolEnd);
   }
 
   /** The BASELINE's shutdown (DRAIN_STRATEGY=naive): trusts `pool.end()`'s promise. */
   async endNaively(): Promise<void> {
     this.closing = true;
     const pool = this.pool;
-    if (!pool) return;
-    await new Promise<void>((resolve, reject) => pool.end((error) => (error ? reject(error) : resolve())));
+    if (pool) await endPool(pool);
   }
-}
-
-function getConnection(pool: Pool): Promise<PoolConnection> {
-  return new Promise((resolve, reject) => pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))));
-}
-
-function runQuery<T>(connection: PoolConnection, sql: string, params: readonly unknown[]): Promise<T> {
-  return new Promise((resolve, reject) => {
-    connection.query(sql, params as unknown[], (error, result) => (error ? reject(error) : resolve(result as T)));
-  });
-}
-
-/** mysql2's ping has no timeout; a suspended server would hold it until the function times out. */
-function ping(connection: PoolConnection, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(`ping timed out after ${timeoutMs} ms`), { code: 'PING_TIMEOUT' })), timeoutMs);
-    connection.ping((error) => {
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve();
-    });
-  });
 }

@@ -8,8 +8,6 @@ import type { CreatedDatabaseConfig } from './config/types';
 
 /** Logs MySQL on RDS can export to CloudWatch without an option group. */
 export const DATABASE_LOG_EXPORTS = ['error', 'slowquery'] as const;
-/** The master user only administers; the function connects as `dbUser` with an IAM token. */
-export const MASTER_USERNAME = 'dbadmin';
 
 export interface DatabaseProps {
   config: CreatedDatabaseConfig;
@@ -43,7 +41,8 @@ export class Database extends Construct {
       storageType: 'gp3',
       storageEncrypted: true,
       dbName: config.dbName,
-      username: MASTER_USERNAME,
+      // The proxy's only secret is this user's, so the function connects as it (with an IAM token, via the proxy).
+      username: config.dbUser,
       manageMasterUserPassword: true,
       iamDatabaseAuthenticationEnabled: true,
       dbSubnetGroupName: this.subnetGroup.name,

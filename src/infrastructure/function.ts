@@ -5,6 +5,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { HandlerEnv } from '../handler/config';
 import { HANDLER_DIR, HANDLER_FILE, HANDLER_STRING, SHUTDOWN_MODE_ENV, ShutdownMode } from '../protocol/artifacts';
 import { Construct, type TerraformResource } from './cdk';
+import { InfrastructureError } from './errors';
 import type { Architecture } from './config/types';
 import { LAMBDA_RUNTIME } from './extension-layer';
 import { MYSQL_PORT } from './security-groups';
@@ -42,7 +43,7 @@ export class GracefulShutdownFunction extends Construct {
   constructor(scope: Construct, id: string, props: GracefulShutdownFunctionProps) {
     super(scope, id);
     if ((props.shutdownMode === ShutdownMode.layer) !== (props.layerArn !== undefined)) {
-      throw new Error(`shutdownMode ${props.shutdownMode} ${props.layerArn === undefined ? 'needs' : 'takes no'} layer`);
+      throw new InfrastructureError(`shutdownMode ${props.shutdownMode} ${props.layerArn === undefined ? 'needs' : 'takes no'} layer`);
     }
     this.asset = new ZipAsset(this, 'asset', {
       sourceDir: props.sourceDir ?? HANDLER_DIR,

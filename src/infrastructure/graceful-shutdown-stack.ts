@@ -9,7 +9,9 @@ import { ShutdownMode } from '../protocol/artifacts';
 import { configureBackend } from './backend';
 import { TerraformOutput, TerraformStack, type Construct, type TerraformResource } from './cdk';
 import type { EnvironmentConfig, ImportableResource } from './config/types';
+import { MAX_SHUTDOWN_BUDGET_MS } from './config/validate';
 import { Database } from './database';
+import { InfrastructureError } from './errors';
 import { ExtensionLayer } from './extension-layer';
 import { GracefulShutdownFunction } from './function';
 import { FunctionRole } from './function-role';
@@ -23,6 +25,12 @@ import { ZipAsset } from './zip-asset';
 export interface GracefulShutdownStackProps {
   /** Validated with resolveEnvironments(); the stack trusts it. */
   config: EnvironmentConfig;
+  /**
+   * How the function gets its SIGTERM, overriding `config.function.shutdownMode`:
+   * `layer` attaches the extension layer; `in-process` attaches none and sets
+   * SHUTDOWN_MODE=in-process (the handler registers an internal extension).
+   */
+  shutdownMode?: ShutdownMode;
   /** Build directories (default dist/handler, dist/layer): tests point them at fixtures. */
   handlerDir?: string;
   layerDir?: string;
@@ -44,7 +52,12 @@ export class GracefulShutdownStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: GracefulShutdownStackProps) {
     super(scope, id);
-    const { config } = props;
+    const config: EnvironmentConfig = props.shutdownMode === undefined
+      ? props.config
+      : { ...props.config, function: { ...props.config.function, shutdownMode: props.shutdownMode } };
+    if (config.function.shutdownBudgetMs > MAX_SHUTDOWN_BUDGET_MS[config.function.shutdownMode]) {
+      throw new InfrastructureError(`environments.${id}.function.shutdownBudgetMs: ${config.function.shutdownBudgetMs} ms does not fit the runtime's 300 ms share with shutdownMode layer`);
+    }
     this.config = config;
     const prefix = config.namePrefix;
     new AwsProvider(this, 'aws', { region: config.region, defaultTags: [{ tags: config.tags }] });
@@ -162,7 +175,7 @@ export class GracefulShutdownStack extends TerraformStack {
       function: this.function.function,
     };
     const resource = resources[key];
-    if (!resource) throw new Error(`imports.${key}: this stack does not create that resource`);
+    if (!resource) throw new InfrastructureError(`imports.${key}: this stack does not create that resource`);
     return resource;
   }
 }

@@ -165,6 +165,7 @@ export const SandboxErrorType = {
   extensionExit: 'Extension.Crash',
   shutdown: 'Sandbox.Shutdown',
   initFailed: 'Runtime.InitError',
+  responseTooLarge: 'Function.ResponseSizeTooLarge',
 } as const;
 
 /** The `tracing.type` of an INVOKE event. */

@@ -26,6 +26,8 @@ export interface ExtensionBehaviour {
   exitBeforeRegister?: boolean;
   neverRegister?: boolean;
   initError?: boolean;
+  /** Exits with code 5 on its first INVOKE (a crashing extension). */
+  exitOnInvoke?: boolean;
   /** Logs its environment once registered. */
   logEnv?: boolean;
 }
@@ -113,6 +115,7 @@ export const handler = async (event, context) => {
     case 'sleep': await sleep(event.ms); return { slept: event.ms };
     case 'crash': process.kill(process.pid, 'SIGKILL'); return await sleep(10_000);
     case 'fail': throw new Error('handler failed on purpose');
+    case 'big': return 'x'.repeat(event.bytes);
     case 'arm': setTimeout(() => fs.writeFileSync(cfg.timerFile, String(Date.now())), event.ms); return { armed: event.ms };
     case 'check': await sleep(event.waitMs ?? 0); return { fired: fs.existsSync(cfg.timerFile) };
     case 'register': {
@@ -161,6 +164,7 @@ function call(method, path, headers, body) {
     const next = await call('GET', '${ExtensionPath.next}', { '${ExtensionHeader.identifier}': id });
     log('event ' + next.body);
     const event = JSON.parse(next.body);
+    if (event.eventType === 'INVOKE' && cfg.exitOnInvoke) process.exit(5);
     if (event.eventType === 'SHUTDOWN') {
       if (cfg.onShutdown === 'ignore') { setInterval(() => {}, 1000); return; }
       process.exit(0);

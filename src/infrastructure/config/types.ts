@@ -33,8 +33,12 @@ export interface DatabaseInput {
   performanceInsights?: boolean;
   /** Schema the handler uses. */
   dbName?: string;
-  /** The database user the function connects as, with an IAM token (`rds-db:connect`). */
-  dbUser?: string;
+  /**
+   * The master user, whose RDS-managed secret the proxy holds. RDS Proxy maps
+   * an IAM-authenticated client to the secret with the same user name, so this
+   * is also the user the function connects as (DB_USER, rds-db:connect).
+   */
+  masterUsername?: string;
   /** Overrides the max_connections table when a parameter group sets its own value. */
   maxConnections?: number;
 }

@@ -14,11 +14,17 @@ import {
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
+/**
+ * The drain must end inside the runtime's share after SIGTERM: 300 ms, or
+ * 500 ms when the only extension is internal; keep 10% / 50 ms for exit.
+ */
+export const MAX_SHUTDOWN_BUDGET_MS: Readonly<Record<ShutdownMode, number>> = { [ShutdownMode.layer]: 290, [ShutdownMode.inProcess]: 450 };
+
 export const DEFAULTS = {
   network: { createVpc: true, vpcCidr: '10.40.0.0/16' },
   database: {
     createDatabase: true, instanceClass: 'db.t4g.micro', engineVersion: '8.4', allocatedStorageGb: 20, maxAllocatedStorageGb: 100,
-    multiAz: false, backupRetentionDays: 7, deletionProtection: false, performanceInsights: false, dbName: 'app', dbUser: 'app_lambda',
+    multiAz: false, backupRetentionDays: 7, deletionProtection: false, performanceInsights: false, dbName: 'app', masterUsername: 'dbadmin',
   },
   proxy: { maxConnectionsPercent: 50, maxIdleConnectionsPercent: 10, connectionBorrowTimeoutSeconds: 30, idleClientTimeoutSeconds: 1800, debugLogging: false },
   function: {
@@ -151,7 +157,8 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
   }
   const backupRetentionDays = c.int('database.backupRetentionDays', d.backupRetentionDays ?? D.backupRetentionDays, 1, 35);
   const dbName = c.match('database.dbName', d.dbName ?? D.dbName, DB_IDENTIFIER, 'a MySQL schema name (letters, digits, _)');
-  const dbUser = c.match('database.dbUser', d.dbUser ?? D.dbUser, DB_IDENTIFIER, 'a MySQL user name (letters, digits, _)');
+  const dbUser = c.match('database.masterUsername', d.masterUsername ?? D.masterUsername, DB_IDENTIFIER, 'a MySQL user name (letters, digits, _)');
+  if (['admin', 'rdsadmin', 'root'].includes(dbUser)) c.fail('database.masterUsername', `is reserved by MySQL on RDS, got ${show(dbUser)}`);
   let maxConnections: number;
   let maxConnectionsSource: 'table' | 'config';
   if (d.maxConnections !== undefined) {
@@ -220,9 +227,7 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): { con
     tracing: c.bool('function.tracing', f.tracing ?? F.tracing),
     shutdownMode: c.oneOf('function.shutdownMode', f.shutdownMode ?? F.shutdownMode, Object.values(ShutdownMode)),
   };
-  // The runtime gets 300 ms between SIGTERM and SIGKILL (500 ms when the only
-  // extension is internal); the drain must end inside that share.
-  c.int('function.shutdownBudgetMs', fn.shutdownBudgetMs, 10, fn.shutdownMode === ShutdownMode.inProcess ? 450 : 290);
+  c.int('function.shutdownBudgetMs', fn.shutdownBudgetMs, 10, MAX_SHUTDOWN_BUDGET_MS[fn.shutdownMode] ?? MAX_SHUTDOWN_BUDGET_MS.layer);
 
   const retentionDays = c.oneOf('logs.retentionDays', input.logs?.retentionDays ?? DEFAULTS.logs.retentionDays, LOG_RETENTION_DAYS as readonly number[]);
   const kmsKeyArn = input.logs?.kmsKeyArn;

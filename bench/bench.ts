@@ -7,6 +7,7 @@
 // BENCH_SYNTH_RUNS (default 3), BENCH_SECTIONS (comma list of sections to run:
 // lifecycle,extension,bundle,synth,fragments; default all).
 import { writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../src/protocol/artifacts';
 import { ShutdownBudget } from '../src/protocol/lambda-api';
@@ -126,7 +127,7 @@ function lifecycleRows(l: LifecycleResults): BudgetRow[] {
       verdict: verdict(c.ours.sigtermToExitMs.n > 0 ? c.ours.sigtermToExitMs.p99 <= BUDGET.simultaneousP99Ms && c.ours.sigkilled === 0 : undefined),
     },
     {
-      figure: 'server connections aborted by shutdown, all idle-pool environments (layer, in-process, 50 at once)',
+      figure: `server connections aborted by shutdown, all idle-pool environments of ours (layer and in-process one after another, ${c.ours.environments} at once)`,
       measured: `${oursAborted} (Aborted_clients); ${s.ours.serverAbortedConnectionLines + s.inProcess.serverAbortedConnectionLines + c.ours.serverAbortedConnectionLines} "Aborted connection" log lines`,
       baseline: `no extension ${s.noExtension.serverAbortedClients + c.noExtension.serverAbortedClients}; naive drain ${s.naive.serverAbortedClients} (naive: ${s.naive.sigkilled} of ${s.naive.environments} SIGKILLed)`,
       budget: `${BUDGET.aborted}`,
@@ -189,10 +190,11 @@ function lifecycleDetail(l: LifecycleResults): string {
     ...Object.values(l.simultaneous).map((r) => ['all at once', r]),
   ] as [string, VariantResult][];
   return table(
-    ['lifecycle', 'series', 'envs', 'SIGTERM→gone p50/p99/max', 'shutdown start→gone p50/p99/max', 'SIGKILLed', 'exits', 'open conns/env (p50)', 'Aborted_clients', '"Aborted connection" lines', 'left open', 'failures'],
+    ['lifecycle', 'series', 'envs', 'SIGTERM→gone p50/p99/max', 'shutdown start→gone p50/p99/max', 'SIGKILLed', 'exits', 'open conns per env, p50 (min–max)', 'Aborted_clients', '"Aborted connection" lines', 'left open', 'failures'],
     rows.map(([series, r]) => [
       r.label, series, String(r.environments), dist(r.sigtermToExitMs), dist(r.shutdownToGoneMs), String(r.sigkilled),
-      Object.entries(r.exits).map(([k, v]) => `${k}: ${v}`).join(', '), String(r.openConnections.p50),
+      Object.entries(r.exits).map(([k, v]) => `${k}: ${v}`).join(', '),
+      r.openConnections.min === r.openConnections.max ? String(r.openConnections.p50) : `${r.openConnections.p50} (${r.openConnections.min}–${r.openConnections.max})`,
       String(r.serverAbortedClients), String(r.serverAbortedConnectionLines), String(r.serverLeftOpen), r.failures.length ? `${r.failures.length}: ${r.failures[0]}` : '0',
     ]),
   );
@@ -240,8 +242,9 @@ async function main(): Promise<void> {
     ...(results.bundle ? bundleRows(results.bundle) : []),
     ...(results.synth ? synthRows(results.synth) : []),
   ];
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, loadAverageAtEnd: os.loadavg() }, null, 2)}\n`);
   console.log(render(results));
+  console.log(`Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}.`);
   log(`wrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}`);
   if (Object.keys(results.errors).length > 0 || results.budgets.some((b) => b.verdict === 'FAIL')) process.exitCode = 1;
 }

@@ -6,10 +6,9 @@
 //   npm run local -- --in-process     no layer: the handler registers an internal extension (500 ms budget)
 //   npm run local -- --idle-ms=5000   how long the environment stays frozen before the spindown
 import * as path from 'node:path';
-import { InitFailedError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
+import { DEFAULT_EXTENSIONS_DIR, InitFailedError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
 import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
 import { HANDLER_DIR, PROJECT_ROOT, SHUTDOWN_MODE_ENV, ShutdownMode } from '../src/protocol/artifacts';
-import { DEFAULT_EXTENSIONS_DIR } from '../src/emulator';
 import { startMysqlServer, type MysqlServer, type ServerStatus } from '../src/testing/mysql-server';
 
 type Mode = 'layer' | 'no-extension' | 'in-process';
@@ -21,6 +20,7 @@ interface Args {
 
 const USAGE = 'usage: npm run local [-- --no-extension | --in-process] [--idle-ms=<ms>]';
 const SETTLE_TIMEOUT_MS = 3_000;
+const STABLE_MS = 25;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { mode: 'layer', idleMs: 2_000 };
@@ -47,13 +47,24 @@ function counters(status: ServerStatus): string {
   return `Aborted_clients ${status.abortedClients}   Threads_connected ${status.threadsConnected}`;
 }
 
-/** Waits (bounded) for the server to notice closed sockets: its threads end asynchronously. */
+/**
+ * Waits (bounded) for the server to notice closed sockets, then for its abort
+ * counter to stop moving: MariaDB ends a thread a moment before it counts the
+ * aborted client, so the first read after Threads_connected drops can miss it.
+ */
 async function settle(server: MysqlServer, threadsBefore: number): Promise<ServerStatus> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let status = await server.status();
   for (let i = 0; i < 300 && Date.now() < deadline && status.threadsConnected > threadsBefore; i += 1) {
     await sleep(10);
     status = await server.status();
+  }
+  for (let i = 0; i < 20 && Date.now() < deadline; i += 1) {
+    await sleep(STABLE_MS);
+    const again = await server.status();
+    const moved = again.abortedClients !== status.abortedClients;
+    status = again;
+    if (!moved) break;
   }
   return status;
 }
@@ -62,12 +73,14 @@ async function settle(server: MysqlServer, threadsBefore: number): Promise<Serve
 function sigtermLines(output: string): string[] {
   const lines: string[] = [];
   for (const line of output.split('\n')) {
-    let entry: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      entry = JSON.parse(line) as Record<string, unknown>;
+      parsed = JSON.parse(line);
     } catch {
       continue;
     }
+    if (typeof parsed !== 'object' || parsed === null) continue;
+    const entry = parsed as Record<string, unknown>;
     if (typeof entry.message !== 'string' || !/SIGTERM/.test(entry.message)) continue;
     const { message, timestamp: _t, level: _l, function: _f, ...fields } = entry;
     const detail = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');

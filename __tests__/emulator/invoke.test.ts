@@ -31,6 +31,19 @@ describe('Invoke', () => {
     expect(env.state).toBe('frozen');
   });
 
+  it('passes a client context and a Cognito identity through their headers', async () => {
+    const sandbox = lifecycle.sandbox().writeHandler();
+    const env = await lifecycle.start(sandbox, { extensionsDir: null });
+    const result = await env.invoke({ action: 'echo' }, {
+      clientContext: { client: { app_title: 'demo' }, custom: { tenant: 't1' } },
+      cognitoIdentity: { cognitoIdentityId: 'id-1', cognitoIdentityPoolId: 'pool-1' },
+    });
+    expect(result.payload).toMatchObject({
+      clientContext: expect.objectContaining({ custom: { tenant: 't1' } }),
+      identity: expect.objectContaining({ cognitoIdentityId: 'id-1' }),
+    });
+  });
+
   it('sends INVOKE to the extensions subscribed to it, and not to the others', async () => {
     const sandbox = lifecycle.sandbox().writeHandler()
       .writeExtension('listens', { events: ['INVOKE', 'SHUTDOWN'] })

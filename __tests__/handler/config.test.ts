@@ -48,6 +48,8 @@ describe('loadConfig', () => {
     ['DB_TLS', { ...lambda, DB_TLS: 'off' }],
     ['AWS_REGION', { ...lambda, AWS_REGION: undefined }],
     ['SHUTDOWN_BUDGET_MS', { ...local, SHUTDOWN_BUDGET_MS: '2000' }],
+    ['SHUTDOWN_BUDGET_MS', { ...local, SHUTDOWN_BUDGET_MS: '300' }],
+    ['SHUTDOWN_BUDGET_MS', { ...local, SHUTDOWN_MODE: 'in-process', SHUTDOWN_BUDGET_MS: '500' }],
     ['SHUTDOWN_BUDGET_MS', { ...local, SHUTDOWN_BUDGET_MS: '1e2' }],
     ['DB_POOL_SIZE', { ...local, DB_POOL_SIZE: '0' }],
     ['DRAIN_STRATEGY', { ...local, DRAIN_STRATEGY: 'hopeful' }],
@@ -69,6 +71,12 @@ describe('loadConfig', () => {
     const described = JSON.stringify(describeConfig(loadConfig(local)));
     expect(described).not.toContain('s3cret-value');
     expect(described).toContain('"passwordSet":true');
+  });
+
+  it('allows a longer drain budget in in-process mode, where the runtime share is 500 ms', () => {
+    expect(loadConfig({ ...local, SHUTDOWN_MODE: 'in-process', SHUTDOWN_BUDGET_MS: '400' })).toMatchObject({
+      shutdownMode: 'in-process', shutdownBudgetMs: 400,
+    });
   });
 
   it('names the shutdown mode exactly as the shared artifacts module does', () => {

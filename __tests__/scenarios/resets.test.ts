@@ -4,6 +4,7 @@
 import { ShutdownReason } from '../../src/protocol/lambda-api';
 import type { Environment } from '../../src/emulator';
 import type { RowDataPacket } from 'mysql2';
+import { createConnection } from 'mysql2/promise';
 import { ServerWatch, get, put, runtimesOf, useEnvironments, useServer } from './support';
 
 const server = useServer();
@@ -55,12 +56,48 @@ describe('an invoke past the function timeout', () => {
   });
 });
 
+describe('a write cut off by the function timeout', () => {
+  // What a reset can and cannot undo. The handler's put is one autocommit
+  // statement: once it is on the server, neither the timeout nor the drain
+  // (which destroys a busy socket) withdraws it. Here it waits on a row lock
+  // the test holds; the caller gets Sandbox.Timedout; when the lock goes, the
+  // server applies the write anyway. A timeout means "outcome unknown",
+  // never "not written" (and the new Init does not apply it twice).
+  it('is applied once the row lock it waited on is released, although the caller was told it timed out', async () => {
+    const env = await startEnvironment({ timeoutMs: 1_000 });
+    expect((await env.invoke(put('locked', { v: 1 }))).outcome).toBe('success');
+    const db = server();
+    const holder = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT id FROM items WHERE id = 'locked' FOR UPDATE");
+
+      const cutOff = await env.invoke(put('locked', { v: 2 }));
+      await holder.query('ROLLBACK');
+      // The orphaned statement runs on the server's own schedule: wait (bounded) for it to commit or not.
+      let version = 1;
+      for (let i = 0; i < 100 && version === 1; i += 1) {
+        const [rows] = await holder.query<RowDataPacket[]>("SELECT version FROM items WHERE id = 'locked'");
+        version = Number(rows[0].version);
+        if (version === 1) await sleep(20);
+      }
+      const next = await env.invoke(get('locked'));
+
+      expect(cutOff.outcome).toBe('timeout');
+      expect(version).toBe(2);
+      expect(next).toMatchObject({ outcome: 'success', reinitialized: true, payload: { ok: true, item: { version: 2, data: { v: 2 } } } });
+    } finally {
+      await holder.end();
+    }
+  });
+});
+
 describe('a runtime that dies mid-invoke', () => {
   it('resets the environment with reason failure, and the next invoke runs a new Init and succeeds', async () => {
     const env = await startEnvironment({ timeoutMs: 10_000 });
     expect((await env.invoke(put('crash-before', { a: 1 }))).outcome).toBe('success');
 
-    const pending = env.invoke({ action: 'debug-sleep', seconds: 1 });
+    const pending = env.invoke({ action: 'debug-sleep', seconds: 3 });
     await untilStatementRunning('SELECT SLEEP(%');
     // Killed from outside, as the OOM killer would: no handler code runs.
     process.kill(liveRuntimePid(env), 'SIGKILL');

@@ -16,6 +16,8 @@ export const ABORTED_CONNECTION_LINE = /Aborted connection/;
 /** Bounded wait for the server to notice closed sockets: its threads end asynchronously. */
 const SETTLE_TIMEOUT_MS = 3_000;
 const SETTLE_POLL_MS = 20;
+/** Two reads this far apart with equal abort counters: the server has finished counting. */
+const STABLE_MS = 25;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -28,7 +30,7 @@ export async function readCounters(server: MysqlServer): Promise<ServerCounters>
   return { ...status, abortedConnectionLines: server.errorLogLines(ABORTED_CONNECTION_LINE).length };
 }
 
-/** What changed on the server between `watch()` and now. */
+/** What changed on the server between `ServerWatch.start()` and now. */
 export interface ServerDelta {
   abortedClients: number;
   /** Threads_connected now minus before: 0 means every connection the environment opened is closed. */
@@ -54,13 +56,24 @@ export class ServerWatch {
     return (await this.server.status()).threadsConnected - this.before.threadsConnected;
   }
 
-  /** Polls until open connections drop to `expectedOpen` (bounded), then returns the delta. */
+  /**
+   * Polls until open connections drop to `expectedOpen`, then until the abort
+   * counters stop moving (MariaDB drops Threads_connected a moment before it
+   * counts the aborted client), all bounded; then returns the delta.
+   */
   async settled(expectedOpen = 0): Promise<ServerDelta> {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    let after = await this.server.status();
+    let after = await readCounters(this.server);
     for (let i = 0; i < 1_000 && Date.now() < deadline && after.threadsConnected - this.before.threadsConnected > expectedOpen; i += 1) {
       await sleep(SETTLE_POLL_MS);
-      after = await this.server.status();
+      after = await readCounters(this.server);
+    }
+    for (let i = 0; i < 20 && Date.now() < deadline; i += 1) {
+      await sleep(STABLE_MS);
+      const again = await readCounters(this.server);
+      const moved = again.abortedClients !== after.abortedClients || again.abortedConnectionLines !== after.abortedConnectionLines;
+      after = again;
+      if (!moved) break;
     }
     const lines = this.server.errorLogLines(ABORTED_CONNECTION_LINE);
     return {

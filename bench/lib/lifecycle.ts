@@ -7,6 +7,7 @@ import { summarize, type Summary } from './stats';
 
 const ABORTED_CONNECTION_LINE = /Aborted connection/;
 const SETTLE_TIMEOUT_MS = 3_000;
+const STABLE_MS = 25;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -74,7 +75,11 @@ async function counters(server: MysqlServer): Promise<Counters> {
   return { ...status, lines };
 }
 
-/** Waits (bounded) until the server's thread count is back at `target`. */
+/**
+ * Waits (bounded) until the server's thread count is back at `target`, then
+ * until its abort counters stop moving: MariaDB drops Threads_connected a
+ * moment before it counts an aborted client, so one read could miss the last abort.
+ */
 async function settle(server: MysqlServer, target: number): Promise<Counters> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let now = await counters(server);
@@ -82,7 +87,13 @@ async function settle(server: MysqlServer, target: number): Promise<Counters> {
     await sleep(10);
     now = await counters(server);
   }
-  return counters(server);
+  for (let i = 0; i < 20 && Date.now() < deadline; i += 1) {
+    await sleep(STABLE_MS);
+    const again = await counters(server);
+    if (again.abortedClients === now.abortedClients && again.lines === now.lines) return again;
+    now = again;
+  }
+  return now;
 }
 
 function sampleOf(report: EnvironmentReport, openConnections: number, prepared?: PrepareResult): EnvSample {

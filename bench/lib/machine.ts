@@ -10,6 +10,8 @@ export interface MachineInfo {
   nproc: number;
   memoryMb: number;
   cpuModel: string;
+  /** 1/5/15-minute load averages when the run started: other work on the machine skews every figure. */
+  loadAverage: number[];
 }
 
 function cpuModel(): string {
@@ -33,5 +35,6 @@ export function describeMachine(now = new Date()): MachineInfo {
     nproc: os.availableParallelism(),
     memoryMb: Math.round(os.totalmem() / 1024 / 1024),
     cpuModel: cpuModel(),
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }

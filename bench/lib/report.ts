@@ -48,7 +48,7 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 export function machineLine(m: MachineInfo): string {
-  return `Measured ${m.date} on ${m.cpuModel}, ${m.nproc} CPUs, ${m.memoryMb} MB RAM, ${m.platform} (kernel ${m.kernel}), Node ${m.node}.`;
+  return `Measured ${m.date} on ${m.cpuModel}, ${m.nproc} CPUs, ${m.memoryMb} MB RAM, ${m.platform} (kernel ${m.kernel}), Node ${m.node}; load average at start ${m.loadAverage.join(' / ')}.`;
 }
 
 export function budgetTable(rows: BudgetRow[]): string {

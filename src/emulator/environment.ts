@@ -14,7 +14,7 @@ import { runInvocation } from './invocation';
 import type { ResolvedOptions } from './options';
 import { ReportRecorder } from './report';
 import { runShutdownSequence } from './shutdown-sequence';
-import type { Environment, EnvironmentReport, EnvironmentState, InvokeResult } from './types';
+import type { Environment, EnvironmentReport, EnvironmentState, InvokeOptions, InvokeResult } from './types';
 
 export class LambdaEnvironment implements Environment {
   readonly id = randomUUID();
@@ -59,12 +59,12 @@ export class LambdaEnvironment implements Environment {
     return this;
   }
 
-  invoke(event: unknown, options: { timeoutMs?: number } = {}): Promise<InvokeResult> {
+  invoke(event: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       return Promise.reject(new InvalidOptionError('invoke.timeoutMs', `must be a positive integer, got ${timeoutMs}`));
     }
-    const run = this.queue.then(() => this.runInvoke(event, timeoutMs));
+    const run = this.queue.then(() => this.runInvoke(event, timeoutMs, options));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -139,7 +139,7 @@ export class LambdaEnvironment implements Environment {
     if (!this.shuttingDown) this.currentState = 'running';
   }
 
-  private async runInvoke(event: unknown, timeoutMs: number): Promise<InvokeResult> {
+  private async runInvoke(event: unknown, timeoutMs: number, options: InvokeOptions): Promise<InvokeResult> {
     if (this.shuttingDown) throw new EnvironmentStateError(`environment ${this.options.label} is shut down`, 'invoke', { id: this.id });
     const payload = Buffer.from(JSON.stringify(event ?? null));
     if (payload.length > MAX_PAYLOAD_BYTES) {
@@ -175,6 +175,8 @@ export class LambdaEnvironment implements Environment {
       requestId, payload, timeoutMs, clock: this.clock, condition: this.condition,
       invokedFunctionArn: `arn:aws:lambda:${this.options.region}:000000000000:function:${this.options.functionName}`,
       traceId: traceId(),
+      ...(options.clientContext ? { clientContext: JSON.stringify(options.clientContext) } : {}),
+      ...(options.cognitoIdentity ? { cognitoIdentity: JSON.stringify(options.cognitoIdentity) } : {}),
       shuttingDown: () => this.shuttingDown,
     });
     endPhase(`${requestId} ${result.outcome}`);

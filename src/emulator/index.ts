@@ -5,7 +5,7 @@ import type { Environment, EnvironmentOptions } from './types';
 
 export type {
   Environment, EnvironmentOptions, EnvironmentReport, EnvironmentState, ExtensionKind, ExtensionReport,
-  InvokeOutcome, InvokeResult, PhaseName, PhaseReport, ProcessKind, ProcessReport,
+  InvokeOptions, InvokeOutcome, InvokeResult, PhaseName, PhaseReport, ProcessKind, ProcessReport,
 } from './types';
 export {
   ApiServerError, EmulatorError, EnvironmentStateError, InitFailedError, InitFailureKind, InvalidOptionError,

@@ -16,6 +16,8 @@ export interface InvocationContext {
   timeoutMs: number;
   invokedFunctionArn: string;
   traceId: string;
+  clientContext?: string;
+  cognitoIdentity?: string;
   clock: Clock;
   condition: Condition;
   shuttingDown: () => boolean;
@@ -42,6 +44,8 @@ export async function runInvocation(generation: Generation, context: InvocationC
   const deadlineEpochMs = Date.now() + timeoutMs;
   generation.runtimeApi.deliver({
     requestId, payload: context.payload, deadlineEpochMs, invokedFunctionArn: context.invokedFunctionArn, traceId: context.traceId,
+    ...(context.clientContext !== undefined ? { clientContext: context.clientContext } : {}),
+    ...(context.cognitoIdentity !== undefined ? { cognitoIdentity: context.cognitoIdentity } : {}),
   });
   const subscribed = generation.extensionsApi.registered.filter((extension) => extension.subscribes(ExtensionEventType.invoke));
   for (const extension of subscribed) {

@@ -26,6 +26,15 @@ export interface EnvironmentOptions {
 
 export type EnvironmentState = 'frozen' | 'running' | 'shutdown';
 
+export interface InvokeOptions {
+  /** This invoke's timeout instead of the function's. */
+  timeoutMs?: number;
+  /** Sent as `Lambda-Runtime-Client-Context` (JSON), as a mobile SDK caller would. */
+  clientContext?: Record<string, unknown>;
+  /** Sent as `Lambda-Runtime-Cognito-Identity` (JSON). */
+  cognitoIdentity?: Record<string, unknown>;
+}
+
 export type InvokeOutcome = 'success' | 'error' | 'timeout' | 'failure';
 
 export interface InvokeResult {
@@ -45,7 +54,7 @@ export interface Environment {
   readonly runtimeApi: string;
   readonly state: EnvironmentState;
   /** Thaw, run one invocation, freeze again. After a reset, a new Init runs first. */
-  invoke(event: unknown, options?: { timeoutMs?: number }): Promise<InvokeResult>;
+  invoke(event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** Stay frozen (real SIGSTOP) for ms. */
   idle(ms: number): Promise<void>;
   /** Default reason 'spindown'. Resolves once every process has exited and the API is closed. */

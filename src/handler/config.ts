@@ -50,7 +50,11 @@ export const DEFAULT_SHUTDOWN_BUDGET_MS = 200;
 /** One invocation at a time per environment: one connection in use, one spare for the retry path. */
 export const DEFAULT_POOL_SIZE = 2;
 const MAX_POOL_SIZE = 10;
-const MAX_SHUTDOWN_BUDGET_MS = 450;
+/**
+ * The drain's budget must end before the runtime's share does (300 ms with the
+ * layer, 500 ms in-process), with 50 ms left to log, exit and be reaped.
+ */
+export const MAX_SHUTDOWN_BUDGET_MS = { layer: 250, 'in-process': 450 } as const;
 
 export interface HandlerConfig {
   readonly host: string;
@@ -123,6 +127,7 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
     if (!region) throw new ConfigError(HandlerEnv.region, 'is required when DB_AUTH=iam (the token is signed for a region)');
   }
 
+  const shutdownMode = oneOf(env, SHUTDOWN_MODE_VARIABLE, Object.values(ShutdownMode), ShutdownMode.layer);
   return {
     host,
     port,
@@ -133,9 +138,9 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
     tls,
     region,
     poolSize: integer(env, HandlerEnv.poolSize, DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE),
-    shutdownBudgetMs: integer(env, HandlerEnv.shutdownBudgetMs, DEFAULT_SHUTDOWN_BUDGET_MS, 1, MAX_SHUTDOWN_BUDGET_MS),
+    shutdownBudgetMs: integer(env, HandlerEnv.shutdownBudgetMs, DEFAULT_SHUTDOWN_BUDGET_MS, 1, MAX_SHUTDOWN_BUDGET_MS[shutdownMode]),
     drainStrategy: oneOf(env, HandlerEnv.drainStrategy, Object.values(DrainStrategy), DrainStrategy.graceful),
-    shutdownMode: oneOf(env, SHUTDOWN_MODE_VARIABLE, Object.values(ShutdownMode), ShutdownMode.layer),
+    shutdownMode,
     debugActions: env[HandlerEnv.debugActions] === 'true',
   };
 }

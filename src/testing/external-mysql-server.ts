@@ -1,9 +1,7 @@
 // A MySQL-protocol server we do not own (MYSQL_URL): counters via SHOW GLOBAL
 // STATUS, no error log, no signals.
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { MysqlServerError, readStatus, type MysqlServer, type ServerStatus } from './mysql-server-api';
-
-const DEFAULT_DATABASE = 'app';
+import { DEFAULT_DATABASE, MysqlServerError, readStatus, type MysqlServer, type ServerStatus } from './mysql-server-api';
 
 /** A server we do not own: counters via SHOW GLOBAL STATUS, no error log, no signals. */
 export class ExternalServer implements MysqlServer {

@@ -2,10 +2,16 @@
 // shared by its two implementations.
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 
+/** The database the handler uses when none is asked for. */
+export const DEFAULT_DATABASE = 'app';
+
 export interface ServerStatus {
   abortedClients: number;
   abortedConnects: number;
-  /** Excludes nothing: the helper's own admin connection is open before any baseline is read, so it cancels out. */
+  /**
+   * Includes the helper's own admin connection, which opens with the server
+   * and stays open: it is in every baseline too, so deltas are the caller's.
+   */
   threadsConnected: number;
 }
 

@@ -5,8 +5,8 @@
 // With neither available, starting one FAILS with how to get one: database
 // tests never skip silently.
 import { ExternalServer } from './external-mysql-server';
-import type { MysqlServer } from './mysql-server-api';
-import { DEFAULT_DATABASE, startPrivateServer } from './private-mysql-server';
+import { DEFAULT_DATABASE, type MysqlServer } from './mysql-server-api';
+import { startPrivateServer } from './private-mysql-server';
 
 export { MysqlServerError, type MysqlServer, type ServerStatus } from './mysql-server-api';
 

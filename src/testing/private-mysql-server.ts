@@ -12,7 +12,6 @@ const APP_USER = 'app';
 const APP_PASSWORD = 'app-password';
 const ADMIN_USER = 'admin';
 const ADMIN_PASSWORD = 'admin-password';
-export const DEFAULT_DATABASE = 'app';
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -20,8 +19,9 @@ export const INSTALL_HINT =
   'No MySQL-protocol server binary found (mariadbd or mysqld in PATH, /usr/sbin or /usr/bin) and MYSQL_URL is not set. '
   + 'Install one with `apt-get update && apt-get install -y mariadb-server`, or set MYSQL_URL=mysql://user:password@host:port/database.';
 
-function findBinary(names: string[]): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin'];
+const BINARY_DIRS = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin'];
+
+function findBinary(names: string[], dirs: readonly string[]): string | undefined {
   for (const name of names) {
     for (const dir of dirs) {
       const candidate = path.join(dir, name);
@@ -231,9 +231,13 @@ class PrivateServer implements MysqlServer {
 
 
 /** Starts a private server; fails (never skips) with how to install one when no binary is found. */
-export async function startPrivateServer(database: string, options: { tls?: boolean } = {}): Promise<MysqlServer> {
-  const binary = findBinary(['mariadbd', 'mysqld']);
-  const installDb = findBinary(['mariadb-install-db', 'mysql_install_db']);
+export async function startPrivateServer(
+  database: string,
+  options: { tls?: boolean; binaryDirs?: readonly string[] } = {},
+): Promise<MysqlServer> {
+  const dirs = options.binaryDirs ?? BINARY_DIRS;
+  const binary = findBinary(['mariadbd', 'mysqld'], dirs);
+  const installDb = findBinary(['mariadb-install-db', 'mysql_install_db'], dirs);
   if (!binary || !installDb) throw new MysqlServerError(INSTALL_HINT);
   const template = templateDir(binary, installDb);
   let lastError: unknown;

@@ -37,6 +37,8 @@ export class Sandbox {
   readonly logFile = path.join(this.root, 'events.log');
   readonly handlerDir = path.join(this.root, 'function');
   readonly extensionsDir = path.join(this.root, 'opt', 'extensions');
+  /** What the runtime read from the socket of the `connect` action. */
+  readonly socketFile = path.join(this.root, 'socket-data');
 
   constructor() {
     fs.mkdirSync(this.handlerDir, { recursive: true });
@@ -44,7 +46,7 @@ export class Sandbox {
   }
 
   writeHandler(behaviour: HandlerBehaviour = {}): this {
-    fs.writeFileSync(path.join(this.handlerDir, 'index.mjs'), handlerSource(behaviour, this.logFile, path.join(this.root, 'timer-fired')));
+    fs.writeFileSync(path.join(this.handlerDir, 'index.mjs'), handlerSource(behaviour, this.logFile, path.join(this.root, 'timer-fired'), this.socketFile));
     return this;
   }
 
@@ -68,11 +70,12 @@ export class Sandbox {
   }
 }
 
-function handlerSource(behaviour: HandlerBehaviour, logFile: string, timerFile: string): string {
-  const config = JSON.stringify({ ...behaviour, logFile, timerFile });
+function handlerSource(behaviour: HandlerBehaviour, logFile: string, timerFile: string, socketFile: string): string {
+  const config = JSON.stringify({ ...behaviour, logFile, timerFile, socketFile });
   return `
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 const cfg = ${config};
 const log = (line) => fs.appendFileSync(cfg.logFile, 'runtime ' + line + '\\n');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -111,6 +114,7 @@ export const handler = async (event, context) => {
       return {
         event, requestId: context.awsRequestId, arn: context.invokedFunctionArn, remainingMs: context.getRemainingTimeInMillis(),
         traceId: process.env._X_AMZN_TRACE_ID ?? null, env: process.env,
+        clientContext: context.clientContext ?? null, identity: context.identity ?? null,
       };
     case 'sleep': await sleep(event.ms); return { slept: event.ms };
     case 'crash': process.kill(process.pid, 'SIGKILL'); return await sleep(10_000);
@@ -118,6 +122,13 @@ export const handler = async (event, context) => {
     case 'big': return 'x'.repeat(event.bytes);
     case 'arm': setTimeout(() => fs.writeFileSync(cfg.timerFile, String(Date.now())), event.ms); return { armed: event.ms };
     case 'check': await sleep(event.waitMs ?? 0); return { fired: fs.existsSync(cfg.timerFile) };
+    case 'connect': {
+      const socket = net.connect(event.port, '127.0.0.1');
+      socket.on('data', (data) => fs.appendFileSync(cfg.socketFile, data));
+      await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+      return { connected: true };
+    }
+    case 'received': await sleep(event.waitMs ?? 0); return { data: fs.existsSync(cfg.socketFile) ? fs.readFileSync(cfg.socketFile, 'utf8') : null };
     case 'register': {
       const res = await call('POST', '${ExtensionPath.register}', { '${ExtensionHeader.name}': event.name }, JSON.stringify({ events: [] }));
       return { status: res.status, body: JSON.parse(res.body) };

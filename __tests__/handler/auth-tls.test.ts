@@ -2,6 +2,12 @@ import { IamTokenProvider, REFRESH_AFTER_MS, TOKEN_LIFETIME_MS, iamAuthPlugins, 
 import { AuthTokenError } from '../../src/handler/errors';
 import { tlsOptions } from '../../src/handler/tls';
 import { createPool, type PoolOptions } from 'mysql2';
+import { loadConfig } from '../../src/handler/config';
+import { createDataApi } from '../../src/handler/data-api';
+import { DatabasePool } from '../../src/handler/pool';
+import { ItemRepository } from '../../src/handler/repository';
+import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
+import { recordLogs } from './support';
 
 class CountingSigner implements TokenSigner {
   calls = 0;
@@ -86,5 +92,30 @@ describe('TLS options', () => {
     expect(ssl.rejectUnauthorized).toBe(true);
     expect(ssl.verifyIdentity).toBe(true);
     pool.end();
+  });
+});
+
+describe('DB_TLS=required on the wire', () => {
+  let server: MysqlServer;
+  beforeAll(async () => { server = await startMysqlServer({ privateOnly: true, tls: true }); });
+  afterAll(async () => { await server?.stop(); });
+
+  it('refuses a server whose certificate does not chain to the Amazon CA bundle, and says so in the log', async () => {
+    const config = loadConfig({ ...server.handlerEnv(), DB_TLS: 'required' });
+    const logs = recordLogs();
+    const pool = new DatabasePool({ config, logger: logs.logger, ssl: tlsOptions(config) });
+    const handler = createDataApi({ repository: new ItemRepository(pool), pool, logger: logs.logger, debugActions: false });
+    expect(await handler({ action: 'health' })).toEqual({ ok: false, error: { code: 'DATABASE_ERROR', message: 'database operation "health" failed' } });
+    expect(JSON.stringify(logs.lines.at(-1))).toMatch(/certificate/i);
+    await pool.drain(200);
+  });
+
+  it('connects to the same server with DB_TLS=off (the control: only the certificate check failed)', async () => {
+    const config = loadConfig({ ...server.handlerEnv(), DB_TLS: 'off' });
+    const logs = recordLogs();
+    const pool = new DatabasePool({ config, logger: logs.logger });
+    const handler = createDataApi({ repository: new ItemRepository(pool), pool, logger: logs.logger, debugActions: false });
+    expect(await handler({ action: 'health' })).toMatchObject({ ok: true });
+    await pool.drain(200);
   });
 });

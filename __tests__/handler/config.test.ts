@@ -1,6 +1,5 @@
-import { SHUTDOWN_MODE_VARIABLE, ShutdownMode as HandlerShutdownMode, describeConfig, loadConfig } from '../../src/handler/config';
+import { describeConfig, loadConfig } from '../../src/handler/config';
 import { ConfigError } from '../../src/handler/errors';
-import { SHUTDOWN_MODE_ENV, ShutdownMode } from '../../src/protocol/artifacts';
 
 const local = {
   DB_HOST: '127.0.0.1', DB_PORT: '3307', DB_USER: 'app', DB_NAME: 'app',
@@ -79,8 +78,4 @@ describe('loadConfig', () => {
     });
   });
 
-  it('names the shutdown mode exactly as the shared artifacts module does', () => {
-    expect(SHUTDOWN_MODE_VARIABLE).toBe(SHUTDOWN_MODE_ENV);
-    expect(HandlerShutdownMode).toEqual(ShutdownMode);
-  });
 });

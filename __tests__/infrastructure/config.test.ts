@@ -39,7 +39,7 @@ describe('config validation', () => {
     ['a log retention CloudWatch does not offer', withProd({ logs: { retentionDays: 10 } }),
       'environments.prod.logs.retentionDays: must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10'],
     ['a shutdown budget beyond the runtime share', withProd({ function: { shutdownBudgetMs: 300 } }),
-      'environments.prod.function.shutdownBudgetMs: must be an integer 10..290, got 300'],
+      'environments.prod.function.shutdownBudgetMs: must be an integer 10..250, got 300'],
     ['an unknown instance class without maxConnections', withProd({ database: { instanceClass: 'db.x2g.large' } }),
       'environments.prod.database.maxConnections: is required for instance class "db.x2g.large": it is not in the max_connections table (src/infrastructure/config/max-connections.ts)'],
     ['an existing VPC without subnets', withProd({ network: { createVpc: false, existingVpcId: 'vpc-0123456789abcdef0' } }),

@@ -57,6 +57,8 @@ export interface VariantResult {
   sigkilled: number;
   exits: Record<string, number>;
   openConnections: Summary;
+  /** Connections open on the server just before shutdown, summed over the series. */
+  connectionsOpened: number;
   serverAbortedClients: number;
   serverAbortedConnectionLines: number;
   /** Threads_connected after the run minus before: connections left open. */
@@ -132,6 +134,7 @@ function aggregate(label: string, samples: EnvSample[], failures: string[], befo
     sigkilled: samples.filter((s) => s.killed).length,
     exits,
     openConnections: summarize(samples.map((s) => s.openConnections)),
+    connectionsOpened: samples.reduce((sum, s) => sum + (Number.isFinite(s.openConnections) ? s.openConnections : 0), 0),
     serverAbortedClients: after.abortedClients - before.abortedClients,
     serverAbortedConnectionLines: after.lines - before.lines,
     serverLeftOpen: after.threadsConnected - before.threadsConnected,
@@ -218,5 +221,6 @@ export async function runSimultaneous(server: MysqlServer, variant: Variant, cou
   const result = aggregate(variant.label, samples, failures, before, after, Date.now() - started);
   // Per-environment counts are not separable when all are open at once: report the mean over the fleet.
   result.openConnections = summarize([ready.length > 0 ? open / ready.length : 0]);
+  result.connectionsOpened = open;
   return result;
 }

@@ -62,6 +62,8 @@ export class SupervisedProcess {
   readonly startedAt: number;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<void>;
+  /** Resolves when its stdout and stderr are closed: its last lines are in the report (never rejects). */
+  readonly outputClosed: Promise<void>;
   /** Set when spawning itself failed (ENOENT, EACCES). */
   spawnError?: Error;
 
@@ -87,6 +89,10 @@ export class SupervisedProcess {
     track(this);
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.append(chunk));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.append(chunk));
+    this.outputClosed = new Promise<void>((resolve) => {
+      this.child.once('close', () => resolve());
+      this.child.once('error', () => resolve());
+    });
     this.exited = new Promise<void>((resolve) => {
       // 'exit', not 'close': a grandchild holding the pipes open must not delay the exit time.
       this.child.once('exit', (code, signal) => {

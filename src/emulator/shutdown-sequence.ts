@@ -12,6 +12,7 @@ import type { SupervisedProcess } from './process-supervisor';
 
 /** Bound on waiting for a SIGKILLed process to be reaped. */
 const REAP_TIMEOUT_MS = 2_000;
+const OUTPUT_DRAIN_MS = 200;
 
 export interface ShutdownFigures {
   sigtermToRuntimeExitMs?: number;
@@ -44,6 +45,9 @@ export async function runShutdownSequence(generation: Generation, reason: Shutdo
   await within(Promise.all(generation.processes.map((process) => process.exited)), REAP_TIMEOUT_MS);
   // Children an extension or the runtime forked into its group go with it.
   for (const process of generation.processes) process.reapGroup();
+  // 'exit' can come before the pipes are read to the end: wait a moment for the
+  // last lines (the drain's log line is usually the last) so the report has them.
+  await within(Promise.all(generation.processes.map((process) => process.outputClosed)), OUTPUT_DRAIN_MS);
   return figures;
 }
 

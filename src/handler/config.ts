@@ -2,6 +2,7 @@
 // validated there, so a misconfigured function fails its Init (visible at
 // deploy time) instead of its first request. Errors name the variable and
 // never echo a value that could be a secret.
+import { MAX_SHUTDOWN_BUDGET_MS, SHUTDOWN_MODE_ENV, ShutdownMode } from '../protocol/shutdown-mode';
 import { ConfigError } from './errors';
 
 export const AuthMode = { iam: 'iam', password: 'password' } as const;
@@ -33,14 +34,7 @@ export const HandlerEnv = {
   debugActions: 'HANDLER_DEBUG_ACTIONS',
 } as const;
 
-/**
- * `SHUTDOWN_MODE` and its values, as in src/protocol/artifacts.ts: re-declared
- * because artifacts.ts computes paths from __dirname at load, which an ESM
- * bundle does not have (a unit test keeps the two in step).
- */
-export const SHUTDOWN_MODE_VARIABLE = 'SHUTDOWN_MODE';
-export const ShutdownMode = { layer: 'layer', inProcess: 'in-process' } as const;
-export type ShutdownMode = (typeof ShutdownMode)[keyof typeof ShutdownMode];
+export { ShutdownMode };
 
 /**
  * The runtime's share after SIGTERM is 300 ms (500 ms in-process). 200 ms for
@@ -50,11 +44,6 @@ export const DEFAULT_SHUTDOWN_BUDGET_MS = 200;
 /** One invocation at a time per environment: one connection in use, one spare for the retry path. */
 export const DEFAULT_POOL_SIZE = 2;
 const MAX_POOL_SIZE = 10;
-/**
- * The drain's budget must end before the runtime's share does (300 ms with the
- * layer, 500 ms in-process), with 50 ms left to log, exit and be reaped.
- */
-export const MAX_SHUTDOWN_BUDGET_MS = { layer: 250, 'in-process': 450 } as const;
 
 export interface HandlerConfig {
   readonly host: string;
@@ -127,7 +116,7 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
     if (!region) throw new ConfigError(HandlerEnv.region, 'is required when DB_AUTH=iam (the token is signed for a region)');
   }
 
-  const shutdownMode = oneOf(env, SHUTDOWN_MODE_VARIABLE, Object.values(ShutdownMode), ShutdownMode.layer);
+  const shutdownMode = oneOf(env, SHUTDOWN_MODE_ENV, Object.values(ShutdownMode), ShutdownMode.layer);
   return {
     host,
     port,

@@ -20,13 +20,4 @@ export const EXTENSION_EXECUTABLE = path.join(LAYER_DIR, 'extensions', EXTENSION
 /** `dist/layer/<name>/`: the bundled code the executable runs, found relative to it. */
 export const EXTENSION_CODE_DIR = path.join(LAYER_DIR, EXTENSION_NAME);
 
-/**
- * How the function gets its SIGTERM: from the external extension in the layer
- * (default), or from an internal extension the handler registers during init.
- */
-export const ShutdownMode = {
-  layer: 'layer',
-  inProcess: 'in-process',
-} as const;
-export type ShutdownMode = (typeof ShutdownMode)[keyof typeof ShutdownMode];
-export const SHUTDOWN_MODE_ENV = 'SHUTDOWN_MODE';
+export { SHUTDOWN_MODE_ENV, ShutdownMode } from './shutdown-mode';

@@ -2,7 +2,7 @@
 // checked before any construct exists, so a bad value fails the synth with the
 // field's full path and nothing is written. All issues of all environments are
 // reported at once.
-import { ShutdownMode } from '../../protocol/artifacts';
+import { MAX_SHUTDOWN_BUDGET_MS, ShutdownMode } from '../../protocol/shutdown-mode';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { estimatedMaxConnections, proxyConnectionBudget } from './max-connections';
 import {
@@ -14,11 +14,7 @@ import {
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/**
- * The drain must end inside the runtime's share after SIGTERM: 300 ms, or
- * 500 ms when the only extension is internal; keep 10% / 50 ms for exit.
- */
-export const MAX_SHUTDOWN_BUDGET_MS: Readonly<Record<ShutdownMode, number>> = { [ShutdownMode.layer]: 290, [ShutdownMode.inProcess]: 450 };
+export { MAX_SHUTDOWN_BUDGET_MS };
 
 export const DEFAULTS = {
   network: { createVpc: true, vpcCidr: '10.40.0.0/16' },

@@ -47,6 +47,13 @@ describe('parseEvent', () => {
     expect(error.toResult()).toEqual({ ok: false, error: { code, message: expect.stringContaining(field) } });
   });
 
+  it('knows the debug-slow-transaction action only when debug actions are enabled', () => {
+    const event = { action: 'debug-slow-transaction', id: 'a', data: { v: 1 }, seconds: 2 };
+    expect(rejection(event).code).toBe('UNKNOWN_ACTION');
+    expect(parseEvent(event, { debugActions: true })).toEqual(event);
+    expect(rejection({ ...event, seconds: -1 }, true).field).toBe('seconds');
+  });
+
   it('knows the debug-sleep action only when debug actions are enabled', () => {
     expect(rejection({ action: 'debug-sleep', seconds: 1 }).code).toBe('UNKNOWN_ACTION');
     expect(parseEvent({ action: 'debug-sleep', seconds: 1 }, { debugActions: true })).toEqual({ action: 'debug-sleep', seconds: 1, parallel: 1 });

@@ -13,6 +13,7 @@ export type DataApiResult =
   | { ok: true; action: 'get'; item: Item }
   | { ok: true; action: 'health'; pool: PoolState; database: { reachable: true; latencyMs: number } }
   | { ok: true; action: 'debug-sleep'; sleptSeconds: number; parallel: number }
+  | { ok: true; action: 'debug-slow-transaction'; id: string; committed: true }
   | ErrorResult;
 
 export interface DataApiDeps {
@@ -53,6 +54,9 @@ export function createDataApi(deps: DataApiDeps): DataApiHandler {
       case Action.debugSleep:
         await Promise.all(Array.from({ length: request.parallel }, () => repository.sleep(request.seconds)));
         return { ok: true, action: 'debug-sleep', sleptSeconds: request.seconds, parallel: request.parallel };
+      case Action.debugSlowTransaction:
+        await repository.putSlowly(request.id, request.data, request.seconds);
+        return { ok: true, action: 'debug-slow-transaction', id: request.id, committed: true };
     }
   }
 

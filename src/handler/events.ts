@@ -12,8 +12,16 @@ export const Action = {
    * HANDLER_DEBUG_ACTIONS=true.
    */
   debugSleep: 'debug-sleep',
+  /**
+   * A `put` inside a transaction that then sleeps `seconds` before COMMIT: a
+   * write left uncommitted when the environment is reset mid-invoke. Only with
+   * HANDLER_DEBUG_ACTIONS=true.
+   */
+  debugSlowTransaction: 'debug-slow-transaction',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
+
+const DEBUG_ACTIONS: ReadonlySet<string> = new Set([Action.debugSleep, Action.debugSlowTransaction]);
 
 export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Serialized size cap for `data`: well under a row's practical size and Lambda's 6 MB payload. */
@@ -25,13 +33,15 @@ export type DataEvent =
   | { action: typeof Action.put; id: string; data: Record<string, unknown> }
   | { action: typeof Action.get; id: string }
   | { action: typeof Action.health }
-  | { action: typeof Action.debugSleep; seconds: number; parallel: number };
+  | { action: typeof Action.debugSleep; seconds: number; parallel: number }
+  | { action: typeof Action.debugSlowTransaction; id: string; data: Record<string, unknown>; seconds: number };
 
 const FIELDS: Record<Action, readonly string[]> = {
   put: ['action', 'id', 'data'],
   get: ['action', 'id'],
   health: ['action'],
   'debug-sleep': ['action', 'seconds', 'parallel'],
+  'debug-slow-transaction': ['action', 'id', 'data', 'seconds'],
 };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -55,12 +65,20 @@ function parseData(event: Record<string, unknown>): Record<string, unknown> {
   return data;
 }
 
+function parseSeconds(event: Record<string, unknown>): number {
+  const { seconds } = event;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_SLEEP_SECONDS) {
+    throw new EventValidationError('seconds', `must be a number from 0 to ${MAX_SLEEP_SECONDS}`);
+  }
+  return seconds;
+}
+
 export function parseEvent(event: unknown, options: { debugActions: boolean }): DataEvent {
   if (!isPlainObject(event)) throw new EventValidationError('event', 'must be a JSON object');
   const { action } = event;
   if (action === undefined) throw new EventValidationError('action', 'is required');
   const known = typeof action === 'string' && Object.hasOwn(FIELDS, action)
-    && (action !== Action.debugSleep || options.debugActions);
+    && (!DEBUG_ACTIONS.has(action) || options.debugActions);
   if (!known) {
     throw new EventValidationError('action', `must be one of ${[Action.put, Action.get, Action.health].join(', ')}`, ErrorCode.unknownAction);
   }
@@ -75,11 +93,10 @@ export function parseEvent(event: unknown, options: { debugActions: boolean }): 
       return { action: Action.get, id: parseId(event) };
     case Action.health:
       return { action: Action.health };
+    case Action.debugSlowTransaction:
+      return { action: Action.debugSlowTransaction, id: parseId(event), data: parseData(event), seconds: parseSeconds(event) };
     case Action.debugSleep: {
-      const { seconds } = event;
-      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_SLEEP_SECONDS) {
-        throw new EventValidationError('seconds', `must be a number from 0 to ${MAX_SLEEP_SECONDS}`);
-      }
+      const seconds = parseSeconds(event);
       const parallel = event.parallel ?? 1;
       if (typeof parallel !== 'number' || !Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
         throw new EventValidationError('parallel', `must be an integer from 1 to ${MAX_PARALLEL}`);

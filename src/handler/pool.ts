@@ -133,6 +133,24 @@ export class DatabasePool {
   }
 
   /**
+   * Runs statements as one transaction on one connection. Never retried: after
+   * a failure nobody knows how far it got. The connection is destroyed rather
+   * than returned on any failure, so the server rolls the transaction back.
+   */
+  async transaction(operation: string, statements: readonly { sql: string; params: readonly unknown[] }[]): Promise<void> {
+    const connection = await this.acquire(operation);
+    try {
+      await runQuery(connection, 'START TRANSACTION', []);
+      for (const { sql, params } of statements) await runQuery(connection, sql, params);
+      await runQuery(connection, 'COMMIT', []);
+      this.release(connection);
+    } catch (error) {
+      connection.destroy();
+      throw new DatabaseError(operation, error);
+    }
+  }
+
+  /**
    * A connection known to be alive. A pooled connection idle past
    * VALIDATE_AFTER_IDLE_MS, or idle since a sibling broke, is pinged first (one
    * round trip, only after a pause or a failure): after a freeze longer than

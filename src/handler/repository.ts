@@ -78,6 +78,16 @@ export class ItemRepository {
     await this.pool.query('SELECT SLEEP(?)', [seconds], { idempotent: true, operation: 'debug-sleep' });
   }
 
+  /** A put that stays uncommitted for `seconds` (debug action: a write a reset must not leave behind). */
+  async putSlowly(id: string, data: unknown, seconds: number): Promise<void> {
+    await this.ensureTable();
+    const json = JSON.stringify(data);
+    await this.pool.transaction('debug-slow-transaction', [
+      { sql: UPSERT, params: [id, json, json] },
+      { sql: 'SELECT SLEEP(?)', params: [seconds] },
+    ]);
+  }
+
   /** Once per environment; a failure is not cached, so the next call tries again. */
   private ensureTable(): Promise<void> {
     this.tableReady ??= this.pool

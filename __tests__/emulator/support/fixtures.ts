@@ -8,6 +8,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExtensionHeader, ExtensionPath, LambdaEnv } from '../../../src/protocol/lambda-api';
 
+/** The raw HTTP helper every fixture script embeds (plain JS, no project imports: fixtures run as they are). */
+const HTTP_CALL_SOURCE = `const [host, port] = process.env.${LambdaEnv.runtimeApi}.split(':');
+function call(method, path, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method, path, headers, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { data += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}`;
+
 export interface HandlerBehaviour {
   /** What the runtime does on SIGTERM: log it and die of it, log it and keep running, or nothing (no listener). */
   sigterm?: 'log-and-exit' | 'ignore' | 'none';
@@ -79,19 +94,7 @@ import net from 'node:net';
 const cfg = ${config};
 const log = (line) => fs.appendFileSync(cfg.logFile, 'runtime ' + line + '\\n');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const [host, port] = process.env.${LambdaEnv.runtimeApi}.split(':');
-function call(method, path, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, method, path, headers, agent: false }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => { data += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+${HTTP_CALL_SOURCE}
 if (cfg.sigterm === 'log-and-exit') {
   process.on('SIGTERM', () => { log('sigterm'); process.removeAllListeners('SIGTERM'); process.kill(process.pid, 'SIGTERM'); });
 }
@@ -146,19 +149,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const cfg = ${config};
 const log = (line) => fs.appendFileSync(cfg.logFile, cfg.name + ' ' + line + '\\n');
-const [host, port] = process.env.${LambdaEnv.runtimeApi}.split(':');
-function call(method, path, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, method, path, headers, agent: false }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => { data += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+${HTTP_CALL_SOURCE}
 (async () => {
   log('started');
   if (cfg.exitBeforeRegister) process.exit(3);

@@ -112,7 +112,7 @@ describe('the shutdownMode stack option', () => {
 
   it('refuses layer mode when the configured budget only fits the in-process share', () => {
     expect(() => synthEnvironment('toolong', { ...DEV_INPUT, function: { shutdownMode: 'in-process', shutdownBudgetMs: 400 } }, { shutdownMode: 'layer' }))
-      .toThrow("environments.toolong.function.shutdownBudgetMs: 400 ms does not fit the runtime's 300 ms share with shutdownMode layer");
+      .toThrow("environments.toolong.function.shutdownBudgetMs: 400 ms exceeds 250 ms, the most the runtime's share allows with shutdownMode layer");
   });
 });
 

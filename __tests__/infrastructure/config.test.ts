@@ -44,16 +44,24 @@ describe('config validation', () => {
       'environments.prod.database.maxConnections: is required for instance class "db.x2g.large": it is not in the max_connections table (src/infrastructure/config/max-connections.ts)'],
     ['an existing VPC without subnets', withProd({ network: { createVpc: false, existingVpcId: 'vpc-0123456789abcdef0' } }),
       'environments.prod.network.existingSubnetIds: must list at least 2 private subnets (in different AZs), got 0'],
-    ['an existing proxy with a malformed ARN', withProd({ database: { createDatabase: false }, proxy: undefined, existingProxy: {
+    ['an existing proxy with a malformed ARN', withProd({ network: { createVpc: false, existingVpcId: 'vpc-0123456789abcdef0', existingSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] }, database: { createDatabase: false }, proxy: undefined, existingProxy: {
       endpoint: 'p.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db:prx-1', securityGroupId: 'sg-0123456789abcdef0',
       dbUser: 'app', dbName: 'app', connectionBudget: 500 } }),
       'environments.prod.existingProxy.arn: must be an RDS Proxy ARN (arn:aws:rds:<region>:<account>:db-proxy:prx-...), got "arn:aws:rds:eu-west-1:123456789012:db:prx-1"'],
     ['a master user name RDS reserves', withProd({ database: { ...environments.prod.database, masterUsername: 'admin' } }),
       'environments.prod.database.masterUsername: is reserved by MySQL on RDS, got "admin"'],
-    ['proxy settings next to an existing proxy', { dev: { ...DEV_INPUT, database: { createDatabase: false }, proxy: { maxConnectionsPercent: 50 }, existingProxy: {
+    ['proxy settings next to an existing proxy', { dev: { ...DEV_INPUT, network: { createVpc: false, existingVpcId: 'vpc-0123456789abcdef0', existingSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] }, database: { createDatabase: false }, proxy: { maxConnectionsPercent: 50 }, existingProxy: {
       endpoint: 'p.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0abc', securityGroupId: 'sg-0123456789abcdef0',
       dbUser: 'app', dbName: 'app', connectionBudget: 50 } } },
       'environments.dev.proxy: is only used when database.createDatabase is true (an existing proxy keeps its own settings)'],
+    ['an existing proxy with a network of its own', withProd({ database: { createDatabase: false }, proxy: undefined, existingProxy: {
+      endpoint: 'p.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0abc', securityGroupId: 'sg-0123456789abcdef0',
+      dbUser: 'app', dbName: 'app', connectionBudget: 500 } }),
+      "environments.prod.network.createVpc: must be false when adopting an existing proxy (set existingVpcId/existingSubnetIds to the proxy's VPC)"],
+    ['an absolute local state path', withProd({ backend: { type: 'local', path: '/var/state/prod.tfstate' } }),
+      'environments.prod.backend.path: must be a relative path inside the project, got "/var/state/prod.tfstate"'],
+    ['a local state path outside the project', withProd({ backend: { type: 'local', path: '../state/prod.tfstate' } }),
+      'environments.prod.backend.path: must be a relative path inside the project, got "../state/prod.tfstate"'],
     ['an unknown import key', withProd({ imports: { bucket: 'x' } as never }),
       'environments.prod.imports.bucket: is not importable; importable: vpc, lambdaSecurityGroup, proxySecurityGroup, databaseSecurityGroup, dbSubnetGroup, database, proxy, proxyRole, functionRole, logGroup, function'],
   ])('names the field: %s', (_what, inputs, message) => {
@@ -93,6 +101,7 @@ describe('the connection budget', () => {
   it('uses existingProxy.connectionBudget for an adopted proxy', () => {
     const adopted: EnvironmentInput = {
       ...DEV_INPUT,
+      network: { createVpc: false, existingVpcId: 'vpc-0123456789abcdef0', existingSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] }, 
       database: { createDatabase: false },
       existingProxy: {
         endpoint: 'shared.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0abc123def4567890',

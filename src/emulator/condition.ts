@@ -14,14 +14,23 @@ export class Condition {
 
   /** Resolves with the first defined value of `check`, or `{done:false}` after timeoutMs. */
   until<T>(check: () => T | undefined, timeoutMs: number): Promise<Waited<T>> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const finish = (result: Waited<T>) => {
         clearTimeout(timer);
         this.waiters.delete(evaluate);
         resolve(result);
       };
       const evaluate = () => {
-        const value = check();
+        let value: T | undefined;
+        try {
+          value = check();
+        } catch (error) {
+          // A throwing check must not leave its waiter and timer behind.
+          clearTimeout(timer);
+          this.waiters.delete(evaluate);
+          reject(error);
+          return;
+        }
         if (value !== undefined) finish({ done: true, value });
       };
       const timer = setTimeout(() => finish({ done: false }), Math.max(0, timeoutMs));

@@ -11,7 +11,7 @@ export function configureBackend(stack: TerraformStack, config: BackendConfig): 
   if (config.type === 'local') {
     // Relative, so the synthesized JSON holds no path of this machine, and
     // outside cdktf.out, so a re-synth can never delete state.
-    const statePath = config.path.startsWith('/') ? config.path : `${PROJECT_ROOT_FROM_STACK_DIR}/${config.path}`;
+    const statePath = `${PROJECT_ROOT_FROM_STACK_DIR}/${config.path}`;
     new LocalBackend(stack, { path: statePath });
     return;
   }

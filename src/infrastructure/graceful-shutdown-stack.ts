@@ -55,8 +55,12 @@ export class GracefulShutdownStack extends TerraformStack {
     const config: EnvironmentConfig = props.shutdownMode === undefined
       ? props.config
       : { ...props.config, function: { ...props.config.function, shutdownMode: props.shutdownMode } };
-    if (config.function.shutdownBudgetMs > MAX_SHUTDOWN_BUDGET_MS[config.function.shutdownMode]) {
-      throw new InfrastructureError(`environments.${id}.function.shutdownBudgetMs: ${config.function.shutdownBudgetMs} ms does not fit the runtime's 300 ms share with shutdownMode layer`);
+    const maxBudgetMs = MAX_SHUTDOWN_BUDGET_MS[config.function.shutdownMode];
+    if (config.function.shutdownBudgetMs > maxBudgetMs) {
+      throw new InfrastructureError(
+        `environments.${config.name}.function.shutdownBudgetMs: ${config.function.shutdownBudgetMs} ms exceeds ${maxBudgetMs} ms, `
+        + `the most the runtime's share allows with shutdownMode ${config.function.shutdownMode}`,
+      );
     }
     this.config = config;
     const prefix = config.namePrefix;

@@ -190,7 +190,15 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
 
 function resolveBackend(c: Checker, input: EnvironmentInput, name: string): BackendConfig {
   const b: BackendInput = input.backend ?? DEFAULTS.backend;
-  if (b.type === 'local') return { type: 'local', path: b.path ?? `terraform.${name}.tfstate` };
+  if (b.type === 'local') {
+    const statePath = b.path ?? `terraform.${name}.tfstate`;
+    // Relative to the project root and inside it: an absolute path would put
+    // this machine's layout into the synthesized JSON.
+    if (statePath.length === 0 || statePath.startsWith('/') || statePath.split(/[\\/]/).includes('..')) {
+      c.fail('backend.path', `must be a relative path inside the project, got ${show(statePath)}`);
+    }
+    return { type: 'local', path: statePath };
+  }
   if (b.type !== 's3') {
     c.fail('backend.type', `must be "local" or "s3", got ${show((b as { type: unknown }).type)}`);
     return { type: 'local', path: '' };
@@ -210,6 +218,10 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): { con
   const namePrefix = c.match('namePrefix', input.namePrefix ?? `graceful-shutdown-${name}`, /^[a-z][a-z0-9-]{0,40}$/, 'lowercase letters, digits and -, at most 41 characters');
   const network = resolveNetwork(c, input);
   const database = resolveDatabase(c, input);
+  if (!database.createDatabase && network.createVpc) {
+    // Security groups only reference each other within one VPC: the function must run in the proxy's.
+    c.fail('network.createVpc', 'must be false when adopting an existing proxy (set existingVpcId/existingSubnetIds to the proxy\'s VPC)');
+  }
 
   const f = input.function ?? {};
   const F = DEFAULTS.function;

@@ -4,7 +4,7 @@ import { installShutdownHandler } from '../../src/handler/drain';
 import type { DatabasePool, DrainReport } from '../../src/handler/pool';
 import { recordLogs } from './support';
 
-const REPORT: DrainReport = { poolCreated: true, closedCleanly: 2, destroyed: 0, poolEnd: 'resolved', durationMs: 3, budgetMs: 200 };
+const REPORT: DrainReport = { poolCreated: true, closedCleanly: 2, closedWithError: 0, destroyed: 0, poolEnd: 'resolved', durationMs: 3, budgetMs: 200 };
 
 function fakePool(events: string[]): DatabasePool {
   return {

@@ -14,7 +14,7 @@ import type { HandlerConfig } from './config';
 import { DatabaseError, ShuttingDownError, describeError } from './errors';
 import type { Logger } from './logger';
 import { afterNextPoll, endPool, getConnection, isConnectionError, isNeverSentError, ping, runQuery } from './mysql-calls';
-import { SocketTracker } from './socket-tracker';
+import { SocketTracker, type CloseOutcome } from './socket-tracker';
 
 /** Below RDS Proxy's IdleClientTimeout (1800 s) and MySQL's wait_timeout: we close idle connections before they do. */
 export const POOL_IDLE_TIMEOUT_MS = 600_000;
@@ -40,6 +40,8 @@ export interface DrainReport {
   poolCreated: boolean;
   /** Sockets the server closed after our COM_QUIT, before the deadline. */
   closedCleanly: number;
+  /** Sockets that closed before the deadline by an error (reset by the peer): no COM_QUIT was acknowledged. */
+  closedWithError: number;
   /** Sockets still open at the deadline, destroyed by us (a query in flight, an unreachable server). */
   destroyed: number;
   /** How `pool.end()` fared: it has no timeout of its own. */
@@ -237,15 +239,14 @@ export class DatabasePool {
     const startedAt = this.clock();
     this.closing = true;
     const pool = this.pool;
-    const report = (closedCleanly: number, destroyed: number, poolEnd: DrainReport['poolEnd']): DrainReport => ({
-      poolCreated: pool !== undefined, closedCleanly, destroyed, poolEnd, durationMs: this.clock() - startedAt, budgetMs,
+    const report = (outcome: CloseOutcome, poolEnd: DrainReport['poolEnd']): DrainReport => ({
+      poolCreated: pool !== undefined, ...outcome, poolEnd, durationMs: this.clock() - startedAt, budgetMs,
     });
-    if (!pool) return report(0, 0, 'not-needed');
+    if (!pool) return report({ closedCleanly: 0, closedWithError: 0, destroyed: 0 }, 'not-needed');
 
     let poolEnd: DrainReport['poolEnd'] = 'pending';
     endPool(pool).then(() => { poolEnd = 'resolved'; }, () => { poolEnd = 'rejected'; });
-    const { closedCleanly, destroyed } = await this.sockets.closeBy(startedAt + budgetMs, this.clock, DESTROY_GRACE_MS);
-    return report(closedCleanly, destroyed, poolEnd);
+    return report(await this.sockets.closeBy(startedAt + budgetMs, this.clock, DESTROY_GRACE_MS), poolEnd);
   }
 
   /** The BASELINE's shutdown (DRAIN_STRATEGY=naive): trusts `pool.end()`'s promise. */

@@ -10,11 +10,15 @@ interface TrackedSocket {
   socket: Socket;
   closed: Promise<void>;
   isClosed: boolean;
+  /** Closed by an error (ECONNRESET, EPIPE): the server did not take a COM_QUIT on it. */
+  closedWithError: boolean;
 }
 
 export interface CloseOutcome {
   /** Closed (by the server, after COM_QUIT) before the deadline. */
   closedCleanly: number;
+  /** Closed before the deadline, but by a socket error rather than an orderly close. */
+  closedWithError: number;
   /** Still open at the deadline, destroyed by us. */
   destroyed: number;
 }
@@ -32,9 +36,10 @@ export class SocketTracker {
     const socket = connect({ host, port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
-    const tracked: TrackedSocket = { socket, isClosed: false, closed: Promise.resolve() };
-    tracked.closed = new Promise<void>((resolve) => socket.once('close', () => {
+    const tracked: TrackedSocket = { socket, isClosed: false, closedWithError: false, closed: Promise.resolve() };
+    tracked.closed = new Promise<void>((resolve) => socket.once('close', (hadError: boolean) => {
       tracked.isClosed = true;
+      tracked.closedWithError = hadError;
       this.sockets.delete(tracked);
       resolve();
     }));
@@ -61,8 +66,9 @@ export class SocketTracker {
     const allClosed = Promise.all(sockets.map((tracked) => tracked.closed));
     await Promise.race([allClosed, sleep(deadline - clock())]);
     const stillOpen = sockets.filter((tracked) => !tracked.isClosed);
+    const withError = sockets.filter((tracked) => tracked.isClosed && tracked.closedWithError).length;
     for (const tracked of stillOpen) tracked.socket.destroy();
     await Promise.race([allClosed, sleep(graceMs)]);
-    return { closedCleanly: sockets.length - stillOpen.length, destroyed: stillOpen.length };
+    return { closedCleanly: sockets.length - stillOpen.length - withError, closedWithError: withError, destroyed: stillOpen.length };
   }
 }

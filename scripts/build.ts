@@ -26,6 +26,14 @@ const common: BuildOptions = {
 export async function buildHandler(distDir: string = DIST_DIR): Promise<void> {
   await build({
     ...common,
+    // Whitespace and syntax only, identifiers kept: measured on the 1.5 MB
+    // bundle, mangled names made `import()` ~9 ms slower (63.0 vs 53.6 ms
+    // median, 25 interleaved runs) for 7% less gzip; cold start is what the
+    // function pays for, and stack traces keep their names without keepNames.
+    minify: false,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: false,
     entryPoints: [path.join(PROJECT_ROOT, 'src/handler/index.ts')],
     outfile: path.join(distDir, 'handler', HANDLER_FILE),
   });

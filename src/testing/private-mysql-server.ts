@@ -74,8 +74,10 @@ function templateDir(serverBinary: string, installDb: string): string {
   if (existsSync(path.join(dir, 'mysql'))) return dir;
   const staging = mkdtempSync(path.join(os.tmpdir(), 'gs-mysql-staging-'));
   const datadir = path.join(staging, 'data');
+  // Its own --tmpdir: two bootstraps sharing one (two jest workers on a new
+  // machine) collide on their temporary table files and abort.
   execFileSync(installDb, [
-    '--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${datadir}`, '--skip-test-db',
+    '--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${datadir}`, '--skip-test-db', `--tmpdir=${staging}`,
     ...(process.getuid?.() === 0 ? ['--user=root'] : []),
     '--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M',
   ], { stdio: 'pipe', timeout: 60_000 });
@@ -138,6 +140,7 @@ class PrivateServer implements MysqlServer {
     const args = [
       '--no-defaults', `--datadir=${path.join(this.baseDir, 'data')}`, `--port=${this.port}`, '--bind-address=127.0.0.1',
       `--socket=${path.join(this.baseDir, 'mysqld.sock')}`, `--pid-file=${path.join(this.baseDir, 'mysqld.pid')}`,
+      `--tmpdir=${this.baseDir}`,
       `--log-error=${this.errorLogPath}`,
       // >= 2 logs every "Aborted connection": the evidence DESIGN section 8 asks for.
       '--log-warnings=3', '--skip-name-resolve', `--init-file=${init}`,

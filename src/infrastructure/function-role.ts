@@ -23,8 +23,6 @@ export interface FunctionRoleProps {
   region: string;
   accountId: string;
   logGroupArn: string;
-  subnetIds: string[];
-  securityGroupId: string;
   /** The proxy's resource id (`prx-...`) and the database user the function connects as. */
   proxyResourceId: string;
   dbUser: string;
@@ -56,7 +54,11 @@ export class FunctionRole extends Construct {
         Sid: 'ManageNetworkInterfaces',
         Effect: 'Allow',
         Action: [...ENI_MANAGE_ACTIONS],
-        Resource: [ec2('network-interface/*'), ...props.subnetIds.map((s) => ec2(`subnet/${s}`)), ec2(`security-group/${props.securityGroupId}`)],
+        // This account and region, every resource type: the form the Lambda
+        // developer guide gives. Lambda validates these permissions when it
+        // creates the function, and narrower resource lists (single subnets
+        // and security groups) have been reported to fail that check.
+        Resource: ec2('*/*'),
       },
       { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: this.dbConnectArn },
     ];

@@ -121,8 +121,6 @@ export class GracefulShutdownStack extends TerraformStack {
       region: config.region,
       accountId: account.accountId,
       logGroupArn: this.logGroup.arn,
-      subnetIds: this.network.subnetIds,
-      securityGroupId: this.securityGroups.lambdaSecurityGroup.id,
       proxyResourceId,
       dbUser,
       tracing: config.function.tracing,

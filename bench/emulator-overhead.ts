@@ -12,13 +12,14 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startEnvironment, type EnvironmentOptions } from '../src/emulator';
+import { ExtensionHeader, ExtensionPath, LambdaEnv } from '../src/protocol/lambda-api';
 import { round, summarize, type Summary } from './lib/stats';
 
 const WARMUP = 20;
 const EMPTY_HANDLER = 'export const handler = async () => ({});\n';
 const NOOP_EXTENSION = `#!/usr/bin/env node
 const http = require('node:http');
-const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+const [host, port] = process.env.${LambdaEnv.runtimeApi}.split(':');
 const agent = new http.Agent({ keepAlive: true });
 const call = (method, path, headers, body) => new Promise((resolve, reject) => {
   const req = http.request({ host, port, method, path, headers, agent }, (res) => {
@@ -27,10 +28,10 @@ const call = (method, path, headers, body) => new Promise((resolve, reject) => {
   req.on('error', reject); req.end(body);
 });
 (async () => {
-  const reg = await call('POST', '/2020-01-01/extension/register', { 'Lambda-Extension-Name': 'noop' }, '{"events":["INVOKE","SHUTDOWN"]}');
-  const id = reg.headers['lambda-extension-identifier'];
+  const reg = await call('POST', '${ExtensionPath.register}', { '${ExtensionHeader.name}': 'noop' }, '{"events":["INVOKE","SHUTDOWN"]}');
+  const id = reg.headers['${ExtensionHeader.identifier}'];
   for (;;) {
-    const event = JSON.parse((await call('GET', '/2020-01-01/extension/event/next', { 'Lambda-Extension-Identifier': id })).body);
+    const event = JSON.parse((await call('GET', '${ExtensionPath.next}', { '${ExtensionHeader.identifier}': id })).body);
     if (event.eventType === 'SHUTDOWN') process.exit(0);
   }
 })();

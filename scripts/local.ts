@@ -8,7 +8,8 @@
 import * as path from 'node:path';
 import { DEFAULT_EXTENSIONS_DIR, InitFailedError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
 import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
-import { HANDLER_DIR, PROJECT_ROOT, SHUTDOWN_MODE_ENV, ShutdownMode } from '../src/protocol/artifacts';
+import { HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
+import { FunctionEnv } from '../src/protocol/function-env';
 import { startMysqlServer, type MysqlServer, type ServerStatus } from '../src/testing/mysql-server';
 
 type Mode = 'layer' | 'no-extension' | 'in-process';
@@ -115,7 +116,7 @@ async function run(args: Args): Promise<number> {
         ...server.handlerEnv(),
         DB_AUTH: 'password',
         DB_TLS: 'off',
-        [SHUTDOWN_MODE_ENV]: args.mode === 'in-process' ? ShutdownMode.inProcess : ShutdownMode.layer,
+        [FunctionEnv.shutdownMode]: args.mode === 'in-process' ? ShutdownMode.inProcess : ShutdownMode.layer,
       },
     });
     const invokes: { label: string; result: InvokeResult }[] = [];

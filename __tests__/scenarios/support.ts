@@ -7,7 +7,8 @@ import {
   startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport, type InvokeResult, type ProcessReport,
 } from '../../src/emulator';
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
-import { SHUTDOWN_MODE_ENV, ShutdownMode } from '../../src/protocol/artifacts';
+import { ShutdownMode } from '../../src/protocol/artifacts';
+import { FunctionEnv } from '../../src/protocol/function-env';
 import { startMysqlServer, type MysqlServer, type ServerStatus } from '../../src/testing/mysql-server';
 
 /** What MariaDB writes (log_warnings >= 2) for every client that vanished without COM_QUIT. */
@@ -184,7 +185,7 @@ export function useEnvironments(server: () => MysqlServer) {
       ...rest,
       env: {
         ...server().handlerEnv(),
-        [SHUTDOWN_MODE_ENV]: mode ?? ShutdownMode.layer,
+        [FunctionEnv.shutdownMode]: mode ?? ShutdownMode.layer,
         HANDLER_DEBUG_ACTIONS: 'true',
         ...env,
       },

@@ -1,5 +1,6 @@
 // Handler bundle: size on disk and what it costs a cold start to load it,
 // against a naive esbuild bundle of the same entry point built here.
+import { DbAuth, DbTls, FunctionEnv, MYSQL_PORT } from '../../src/protocol/function-env';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
@@ -34,8 +35,8 @@ const REQUIRE_SHIM = "import { createRequire as __cr } from 'node:module'; const
 // plausible local one so that loading measures loading, not a config error.
 const IMPORT_ENV: NodeJS.ProcessEnv = {
   ...process.env,
-  DB_HOST: '127.0.0.1', DB_PORT: '3306', DB_USER: 'bench', DB_NAME: 'bench', DB_AUTH: 'password', DB_PASSWORD: 'bench', DB_TLS: 'off',
-  AWS_REGION: 'us-east-1',
+  [FunctionEnv.host]: '127.0.0.1', [FunctionEnv.port]: String(MYSQL_PORT), [FunctionEnv.user]: 'bench', [FunctionEnv.database]: 'bench',
+  [FunctionEnv.auth]: DbAuth.password, [FunctionEnv.password]: 'bench', [FunctionEnv.tls]: DbTls.off, [FunctionEnv.region]: 'us-east-1',
 };
 
 function timeImport(file: string): { importMs: number; processMs: number; ok: boolean; error?: string } {

@@ -1,7 +1,8 @@
 // The lifecycles the bench compares. Each is the same function against the
 // same server; only how the environment is told about its end differs.
 import type { Environment, EnvironmentReport } from '../../src/emulator';
-import { SHUTDOWN_MODE_ENV, ShutdownMode } from '../../src/protocol/artifacts';
+import { ShutdownMode } from '../../src/protocol/artifacts';
+import { FunctionEnv } from '../../src/protocol/function-env';
 import type { MysqlServer } from '../../src/testing/mysql-server';
 import type { PrepareResult, Variant } from './lifecycle';
 
@@ -35,7 +36,7 @@ export async function warmPool(env: Environment): Promise<PrepareResult> {
 
 /** Every lifecycle enables the handler's debug actions, for `parallel: 2` above. */
 const DEBUG = { HANDLER_DEBUG_ACTIONS: 'true' };
-const LAYER_ENV = { ...DEBUG, [SHUTDOWN_MODE_ENV]: ShutdownMode.layer };
+const LAYER_ENV = { ...DEBUG, [FunctionEnv.shutdownMode]: ShutdownMode.layer };
 
 export interface Lifecycles {
   ours: Variant;
@@ -56,7 +57,7 @@ export function lifecycles(server: MysqlServer): Lifecycles {
     inFlight: inFlight(server),
     inProcess: {
       label: 'ours: in-process (internal) extension, no layer',
-      options: { extensionsDir: null, env: { ...DEBUG, [SHUTDOWN_MODE_ENV]: ShutdownMode.inProcess } },
+      options: { extensionsDir: null, env: { ...DEBUG, [FunctionEnv.shutdownMode]: ShutdownMode.inProcess } },
       prepare: warmPool,
     },
     noExtension: {

@@ -2,13 +2,12 @@
 // logs into its own log group, reserved concurrency (which bounds the proxy
 // connections it can hold), and the environment the handler's config reads.
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { HandlerEnv } from '../handler/config';
-import { HANDLER_DIR, HANDLER_FILE, HANDLER_STRING, SHUTDOWN_MODE_ENV, ShutdownMode } from '../protocol/artifacts';
+import { HANDLER_DIR, HANDLER_FILE, HANDLER_STRING, ShutdownMode } from '../protocol/artifacts';
+import { DbAuth, DbTls, FunctionEnv, MYSQL_PORT } from '../protocol/function-env';
 import { Construct, type TerraformResource } from './cdk';
 import { InfrastructureError } from './errors';
 import type { Architecture } from './config/types';
 import { LAMBDA_RUNTIME } from './extension-layer';
-import { MYSQL_PORT } from './security-groups';
 import { ZipAsset } from './zip-asset';
 
 export interface GracefulShutdownFunctionProps {
@@ -68,15 +67,15 @@ export class GracefulShutdownFunction extends Construct {
       tracingConfig: { mode: props.tracing ? 'Active' : 'PassThrough' },
       environment: {
         variables: {
-          [HandlerEnv.host]: props.db.host,
-          [HandlerEnv.port]: String(MYSQL_PORT),
-          [HandlerEnv.user]: props.db.user,
-          [HandlerEnv.database]: props.db.name,
-          [HandlerEnv.auth]: 'iam',
-          [HandlerEnv.tls]: 'required',
-          [HandlerEnv.poolSize]: String(props.poolSize),
-          [HandlerEnv.shutdownBudgetMs]: String(props.shutdownBudgetMs),
-          [SHUTDOWN_MODE_ENV]: props.shutdownMode,
+          [FunctionEnv.host]: props.db.host,
+          [FunctionEnv.port]: String(MYSQL_PORT),
+          [FunctionEnv.user]: props.db.user,
+          [FunctionEnv.database]: props.db.name,
+          [FunctionEnv.auth]: DbAuth.iam,
+          [FunctionEnv.tls]: DbTls.required,
+          [FunctionEnv.poolSize]: String(props.poolSize),
+          [FunctionEnv.shutdownBudgetMs]: String(props.shutdownBudgetMs),
+          [FunctionEnv.shutdownMode]: props.shutdownMode,
         },
       },
       dependsOn: props.dependsOn,

@@ -9,7 +9,7 @@ import { ShutdownMode } from '../protocol/artifacts';
 import { configureBackend } from './backend';
 import { TerraformOutput, TerraformStack, type Construct, type TerraformResource } from './cdk';
 import type { EnvironmentConfig, ImportableResource } from './config/types';
-import { MAX_SHUTDOWN_BUDGET_MS } from './config/validate';
+import { maxShutdownBudgetMs } from '../protocol/function-env';
 import { Database } from './database';
 import { InfrastructureError } from './errors';
 import { ExtensionLayer } from './extension-layer';
@@ -55,7 +55,7 @@ export class GracefulShutdownStack extends TerraformStack {
     const config: EnvironmentConfig = props.shutdownMode === undefined
       ? props.config
       : { ...props.config, function: { ...props.config.function, shutdownMode: props.shutdownMode } };
-    const maxBudgetMs = MAX_SHUTDOWN_BUDGET_MS[config.function.shutdownMode];
+    const maxBudgetMs = maxShutdownBudgetMs(config.function.shutdownMode);
     if (config.function.shutdownBudgetMs > maxBudgetMs) {
       throw new InfrastructureError(
         `environments.${config.name}.function.shutdownBudgetMs: ${config.function.shutdownBudgetMs} ms exceeds ${maxBudgetMs} ms, `

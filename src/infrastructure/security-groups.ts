@@ -4,12 +4,13 @@
 // per path, each with a description; no CIDR appears anywhere, so nothing is
 // open to 0.0.0.0/0 in either direction. With an existing proxy only the
 // Lambda SG is created, plus one ingress rule on the proxy's own SG.
+import { MYSQL_PORT } from '../protocol/function-env';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from './cdk';
 
-export const MYSQL_PORT = 3306;
+export { MYSQL_PORT };
 
 export interface SecurityGroupsProps {
   vpcId: string;

@@ -20,4 +20,17 @@ export const EXTENSION_EXECUTABLE = path.join(LAYER_DIR, 'extensions', EXTENSION
 /** `dist/layer/<name>/`: the bundled code the executable runs, found relative to it. */
 export const EXTENSION_CODE_DIR = path.join(LAYER_DIR, EXTENSION_NAME);
 
-export { SHUTDOWN_MODE_ENV, ShutdownMode } from './shutdown-mode';
+export { ShutdownMode } from './shutdown-mode';
+
+/** Where Lambda mounts the layer and the function package; the emulator maps both onto dist/. */
+export const LAMBDA_LAYER_MOUNT = '/opt';
+export const LAMBDA_TASK_MOUNT = '/var/task';
+
+/**
+ * The layer's exec wrapper (`AWS_LAMBDA_EXEC_WRAPPER`): it makes the runtime's
+ * main thread load the shutdown coordinator, which on Managed Instances is the
+ * only code that can hear SIGTERM (the handler runs in worker threads).
+ */
+export const EXEC_WRAPPER_NAME = 'exec-wrapper';
+export const EXEC_WRAPPER_FILE = path.join(EXTENSION_CODE_DIR, EXEC_WRAPPER_NAME);
+export const EXEC_WRAPPER_LAMBDA_PATH = `${LAMBDA_LAYER_MOUNT}/${EXTENSION_NAME}/${EXEC_WRAPPER_NAME}`;

@@ -1,5 +1,6 @@
 // A MySQL-protocol server we do not own (MYSQL_URL): counters via SHOW GLOBAL
 // STATUS, no error log, no signals.
+import { DbAuth, DbTls, FunctionEnv } from '../protocol/function-env';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { DEFAULT_DATABASE, MysqlServerError, readStatus, type MysqlServer, type ServerStatus } from './mysql-server-api';
 
@@ -35,8 +36,9 @@ export class ExternalServer implements MysqlServer {
   get url(): string { return `mysql://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.host}:${this.port}/${this.database}`; }
   handlerEnv(): Record<string, string> {
     return {
-      DB_HOST: this.host, DB_PORT: String(this.port), DB_USER: this.user, DB_NAME: this.database,
-      DB_AUTH: 'password', DB_PASSWORD: this.password, DB_TLS: 'off',
+      [FunctionEnv.host]: this.host, [FunctionEnv.port]: String(this.port), [FunctionEnv.user]: this.user,
+      [FunctionEnv.database]: this.database, [FunctionEnv.auth]: DbAuth.password, [FunctionEnv.password]: this.password,
+      [FunctionEnv.tls]: DbTls.off,
     };
   }
   async query<T extends RowDataPacket[]>(sql: string, params: unknown[] = []): Promise<T> {

@@ -1,5 +1,6 @@
 // A private mariadbd (or mysqld) in a temporary directory on a free loopback
 // port, with real users and an error log that records every aborted connection.
+import { DbAuth, DbTls, FunctionEnv } from '../protocol/function-env';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -121,8 +122,9 @@ class PrivateServer implements MysqlServer {
 
   handlerEnv(): Record<string, string> {
     return {
-      DB_HOST: this.host, DB_PORT: String(this.port), DB_USER: this.user, DB_NAME: this.database,
-      DB_AUTH: 'password', DB_PASSWORD: this.password, DB_TLS: 'off',
+      [FunctionEnv.host]: this.host, [FunctionEnv.port]: String(this.port), [FunctionEnv.user]: this.user,
+      [FunctionEnv.database]: this.database, [FunctionEnv.auth]: DbAuth.password, [FunctionEnv.password]: this.password,
+      [FunctionEnv.tls]: DbTls.off,
     };
   }
 

@@ -30,7 +30,6 @@ describe('Shutdown', () => {
     expect(runtime).toMatchObject({ signal: 'SIGTERM', killedByEmulator: false });
     expect(byName(report, 'ext')).toMatchObject({ exitCode: 0, killedByEmulator: false });
     expect(report).toMatchObject({ shutdownReason: 'spindown', runtimeBudgetMs: ShutdownBudget.runtimeWithExternal });
-    expect(report.sigtermToRuntimeExitMs).toBeLessThan(ShutdownBudget.runtimeWithExternal);
     expect(report.extensions[0]?.received.at(-1)).toBe('SHUTDOWN');
   });
 

@@ -66,8 +66,8 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
     expect((await server.status()).threadsConnected).toBe(before.status.threadsConnected + 2);
 
     const exit = await runtime.shutdown();
+    // Not SIGKILLed at the end of the 300 ms share: gone by the SIGTERM it re-raised.
     expect(exit).toMatchObject({ signal: 'SIGTERM', killed: false, budgetMs: 300 });
-    expect(exit.sigtermToExitMs).toBeLessThan(300);
     expect(await drainLine(runtime)).toMatchObject({ level: 'INFO', closedCleanly: 2, destroyed: 0 });
     expect(await serverDelta(before, (s) => s.threadsConnected === before.status.threadsConnected)).toEqual(CLEAN);
   });

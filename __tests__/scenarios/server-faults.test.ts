@@ -15,7 +15,7 @@ describe('the server unreachable at SIGTERM (mariadbd SIGSTOPped)', () => {
     expect((await env.invoke(put('hang-1', { a: 1 }))).outcome).toBe('success');
     expect((await env.invoke(sleepOn(POOL_SIZE))).outcome).toBe('success');
 
-    server().suspend();
+    await server().suspend();
     const report = await env.shutdown().finally(() => server().resume());
 
     expectRuntimeExitedWithinBudget(report, ShutdownBudget.runtimeWithExternal);

@@ -9,27 +9,15 @@ import {
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
 import { ShutdownMode } from '../../src/protocol/artifacts';
 import { FunctionEnv } from '../../src/protocol/function-env';
-import { startMysqlServer, type MysqlServer, type ServerStatus } from '../../src/testing/mysql-server';
+import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
+import {
+  ABORTED_CONNECTION_LINE, readCounters, settleCounters, type ServerCounters,
+} from '../../src/testing/server-counters';
 
-/** What MariaDB writes (log_warnings >= 2) for every client that vanished without COM_QUIT. */
-export const ABORTED_CONNECTION_LINE = /Aborted connection/;
+/** The scenario suite waits longer than the bench: a busy CI machine must not turn a late count into a failure. */
+const SETTLE = { timeoutMs: 10_000, pollMs: 20 };
 
-/** Bounded wait for the server to notice closed sockets: its threads end asynchronously. */
-const SETTLE_TIMEOUT_MS = 3_000;
-const SETTLE_POLL_MS = 20;
-/** Two reads this far apart with equal abort counters: the server has finished counting. */
-const STABLE_MS = 25;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export interface ServerCounters extends ServerStatus {
-  abortedConnectionLines: number;
-}
-
-export async function readCounters(server: MysqlServer): Promise<ServerCounters> {
-  const status = await server.status();
-  return { ...status, abortedConnectionLines: server.errorLogLines(ABORTED_CONNECTION_LINE).length };
-}
+export { ABORTED_CONNECTION_LINE, readCounters, type ServerCounters };
 
 /** What changed on the server between `ServerWatch.start()` and now. */
 export interface ServerDelta {
@@ -63,19 +51,7 @@ export class ServerWatch {
    * counts the aborted client), all bounded; then returns the delta.
    */
   async settled(expectedOpen = 0): Promise<ServerDelta> {
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    let after = await readCounters(this.server);
-    for (let i = 0; i < 1_000 && Date.now() < deadline && after.threadsConnected - this.before.threadsConnected > expectedOpen; i += 1) {
-      await sleep(SETTLE_POLL_MS);
-      after = await readCounters(this.server);
-    }
-    for (let i = 0; i < 20 && Date.now() < deadline; i += 1) {
-      await sleep(STABLE_MS);
-      const again = await readCounters(this.server);
-      const moved = again.abortedClients !== after.abortedClients || again.abortedConnectionLines !== after.abortedConnectionLines;
-      after = again;
-      if (!moved) break;
-    }
+    const after = await settleCounters(this.server, this.before.threadsConnected + expectedOpen, SETTLE);
     const lines = this.server.errorLogLines(ABORTED_CONNECTION_LINE);
     return {
       abortedClients: after.abortedClients - this.before.abortedClients,

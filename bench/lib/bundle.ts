@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import type { LambdaNode } from '../../src/emulator/lambda-node';
 import { HANDLER_DIR, HANDLER_FILE, PROJECT_ROOT } from '../../src/protocol/artifacts';
 import { summarize, type Summary } from './stats';
 
@@ -39,24 +40,24 @@ const IMPORT_ENV: NodeJS.ProcessEnv = {
   [FunctionEnv.auth]: DbAuth.password, [FunctionEnv.password]: 'bench', [FunctionEnv.tls]: DbTls.off, [FunctionEnv.region]: 'us-east-1',
 };
 
-function timeImport(file: string): { importMs: number; processMs: number; ok: boolean; error?: string } {
+function timeImport(node: LambdaNode, file: string): { importMs: number; processMs: number; ok: boolean; error?: string } {
   const script = `const t=performance.now();import(${JSON.stringify(file)}).then(()=>{console.log('IMPORT_MS='+(performance.now()-t));process.exit(0)},e=>{console.error(String(e&&e.message||e));process.exit(3)})`;
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-e', script], { env: IMPORT_ENV, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(node.binary, ['-e', script], { env: IMPORT_ENV, encoding: 'utf8', timeout: 30_000 });
   const processMs = Number(process.hrtime.bigint() - started) / 1e6;
   const match = /IMPORT_MS=([\d.]+)/.exec(r.stdout ?? '');
   if (r.status !== 0 || !match) return { importMs: Number.NaN, processMs, ok: false, error: (r.stderr || r.stdout || '').split('\n')[0] };
   return { importMs: Number(match[1]), processMs, ok: true };
 }
 
-function measureLoad(file: string, runs: number): BundleFigures {
+function measureLoad(node: LambdaNode, file: string, runs: number): BundleFigures {
   const bytes = statSync(file).size;
   const gzipBytes = gzipSync(readFileSync(file)).length;
   const imports: number[] = [];
   const processes: number[] = [];
-  timeImport(file); // warm the page cache once; not counted
+  timeImport(node, file); // warm the page cache once; not counted
   for (let i = 0; i < runs; i += 1) {
-    const r = timeImport(file);
+    const r = timeImport(node, file);
     if (!r.ok) throw new Error(`importing ${file} failed: ${r.error}`);
     imports.push(r.importMs);
     processes.push(r.processMs);
@@ -64,7 +65,7 @@ function measureLoad(file: string, runs: number): BundleFigures {
   return { file: path.relative(PROJECT_ROOT, file), bytes, gzipBytes, importMs: summarize(imports), processMs: summarize(processes) };
 }
 
-export async function measureBundles(runs: number): Promise<BundleReport> {
+export async function measureBundles(node: LambdaNode, runs: number): Promise<BundleReport> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-naive-bundle-'));
   try {
     const entry = path.join(PROJECT_ROOT, 'src/handler/index.ts');
@@ -74,17 +75,17 @@ export async function measureBundles(runs: number): Promise<BundleReport> {
     await build({ entryPoints: [entry], outfile: plain, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent', absWorkingDir: PROJECT_ROOT });
     // The same, plus the one line without which it cannot load at all.
     await build({ entryPoints: [entry], outfile: naive, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent', absWorkingDir: PROJECT_ROOT, banner: { js: REQUIRE_SHIM } });
-    const plainLoad = timeImport(plain);
+    const plainLoad = timeImport(node, plain);
     const starts: number[] = [];
     for (let i = 0; i < runs; i += 1) {
       const t = process.hrtime.bigint();
-      spawnSync(process.execPath, ['-e', '0'], { timeout: 30_000 });
+      spawnSync(node.binary, ['-e', '0'], { timeout: 30_000 });
       starts.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     return {
-      ours: measureLoad(path.join(HANDLER_DIR, HANDLER_FILE), runs),
+      ours: measureLoad(node, path.join(HANDLER_DIR, HANDLER_FILE), runs),
       naive: {
-        ...measureLoad(naive, runs),
+        ...measureLoad(node, naive, runs),
         file: 'esbuild --bundle --platform=node --format=esm (+ require shim), built into a temp dir',
         options: 'bundle, platform=node, format=esm, no minify, no target, no tree-shaking hints',
         loadsWithoutRequireShim: plainLoad.ok,

@@ -2,14 +2,9 @@
 // the runtime takes to be gone after SIGTERM (or, for the baseline, after the
 // shutdown starts), whether it was SIGKILLed, and what the server counted.
 import { startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport } from '../../src/emulator';
-import type { MysqlServer, ServerStatus } from '../../src/testing/mysql-server';
+import type { MysqlServer } from '../../src/testing/mysql-server';
+import { readCounters, settleCounters, type ServerCounters } from '../../src/testing/server-counters';
 import { summarize, type Summary } from './stats';
-
-const ABORTED_CONNECTION_LINE = /Aborted connection/;
-const SETTLE_TIMEOUT_MS = 3_000;
-const STABLE_MS = 25;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface Variant {
   /** Row label in the table. */
@@ -42,6 +37,8 @@ export interface EnvSample {
   signal: string | null;
   /** Connections the environment had open on the server just before shutdown. */
   openConnections: number;
+  /** CPU time the runtime reported spending from SIGTERM to its last line. */
+  cpuMs?: number;
   initMs?: number;
   firstInvokeMs?: number;
   warmInvokeMs?: number;
@@ -63,39 +60,20 @@ export interface VariantResult {
   serverAbortedConnectionLines: number;
   /** Threads_connected after the run minus before: connections left open. */
   serverLeftOpen: number;
+  cpuMs: Summary;
   initMs: Summary;
   firstInvokeMs: Summary;
   warmInvokeMs: Summary;
   wallMs: number;
 }
 
-interface Counters extends ServerStatus { lines: number }
+/** The bench waits as long as the suite does: a late count must not read as a clean one. */
+const settle = (server: MysqlServer, target: number) => settleCounters(server, target);
 
-async function counters(server: MysqlServer): Promise<Counters> {
-  const status = await server.status();
-  const lines = server.errorLogPath ? server.errorLogLines(ABORTED_CONNECTION_LINE).length : 0;
-  return { ...status, lines };
-}
-
-/**
- * Waits (bounded) until the server's thread count is back at `target`, then
- * until its abort counters stop moving: MariaDB drops Threads_connected a
- * moment before it counts an aborted client, so one read could miss the last abort.
- */
-async function settle(server: MysqlServer, target: number): Promise<Counters> {
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  let now = await counters(server);
-  for (let i = 0; i < 500 && Date.now() < deadline && now.threadsConnected > target; i += 1) {
-    await sleep(10);
-    now = await counters(server);
-  }
-  for (let i = 0; i < 20 && Date.now() < deadline; i += 1) {
-    await sleep(STABLE_MS);
-    const again = await counters(server);
-    if (again.abortedClients === now.abortedClients && again.lines === now.lines) return again;
-    now = again;
-  }
-  return now;
+/** The `cpuMs` of the runtime's shutdown log line, if it wrote one. */
+function cpuMsOf(output: string): number | undefined {
+  const match = /"cpuMs":([\d.]+)/.exec(output);
+  return match ? Number(match[1]) : undefined;
 }
 
 function sampleOf(report: EnvironmentReport, openConnections: number, prepared?: PrepareResult): EnvSample {
@@ -111,13 +89,14 @@ function sampleOf(report: EnvironmentReport, openConnections: number, prepared?:
     exitCode: runtime?.exitCode ?? null,
     signal: runtime?.signal ?? null,
     openConnections,
+    cpuMs: cpuMsOf(runtime?.output ?? ''),
     initMs: init?.durationMs,
     firstInvokeMs: prepared?.firstInvokeMs,
     warmInvokeMs: prepared?.warmInvokeMs,
   };
 }
 
-function aggregate(label: string, samples: EnvSample[], failures: string[], before: Counters, after: Counters, wallMs: number): VariantResult {
+function aggregate(label: string, samples: EnvSample[], failures: string[], before: ServerCounters, after: ServerCounters, wallMs: number): VariantResult {
   const exits: Record<string, number> = {};
   for (const s of samples) {
     const key = s.signal ? `signal ${s.signal}` : `code ${s.exitCode}`;
@@ -136,8 +115,9 @@ function aggregate(label: string, samples: EnvSample[], failures: string[], befo
     openConnections: summarize(samples.map((s) => s.openConnections)),
     connectionsOpened: samples.reduce((sum, s) => sum + (Number.isFinite(s.openConnections) ? s.openConnections : 0), 0),
     serverAbortedClients: after.abortedClients - before.abortedClients,
-    serverAbortedConnectionLines: after.lines - before.lines,
+    serverAbortedConnectionLines: after.abortedConnectionLines - before.abortedConnectionLines,
     serverLeftOpen: after.threadsConnected - before.threadsConnected,
+    cpuMs: summarize(num(samples.map((s) => s.cpuMs))),
     initMs: summarize(num(samples.map((s) => s.initMs))),
     firstInvokeMs: summarize(num(samples.map((s) => s.firstInvokeMs))),
     warmInvokeMs: summarize(num(samples.map((s) => s.warmInvokeMs))),
@@ -152,7 +132,7 @@ function envOptions(server: MysqlServer, variant: Variant, label: string): Envir
 /** `count` environments, one after another: start, prepare, shut down, let the server settle. */
 export async function runSequential(server: MysqlServer, variant: Variant, count: number): Promise<VariantResult> {
   const started = Date.now();
-  const before = await counters(server);
+  const before = await readCounters(server);
   const samples: EnvSample[] = [];
   const failures: string[] = [];
   for (let i = 0; i < count; i += 1) {
@@ -197,7 +177,7 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, i: numb
  */
 export async function runSimultaneous(server: MysqlServer, variant: Variant, count: number, startConcurrency = 4): Promise<VariantResult> {
   const started = Date.now();
-  const before = await counters(server);
+  const before = await readCounters(server);
   const failures: string[] = [];
   const envs: Environment[] = [];
   const prepared = await mapBounded(Array.from({ length: count }, (_, i) => i), startConcurrency, async (i) => {

@@ -36,16 +36,3 @@ export function round(x: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
-
-/** "p50 12.3 (IQR 11.0–14.2, n=5)": the median and its spread, for one table cell. */
-export function medianWithSpread(s: Summary, unit: string, digits = 1): string {
-  if (s.n === 0) return 'n/a';
-  return `${round(s.p50, digits)} ${unit} (IQR ${round(s.p25, digits)}–${round(s.p75, digits)}, n=${s.n})`;
-}
-
-/** Run `fn` `count` times one after another and collect the numbers it returns. */
-export async function repeat(count: number, fn: (i: number) => Promise<number>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < count; i += 1) out.push(await fn(i));
-  return out;
-}

@@ -1,12 +1,13 @@
 // The lifecycles the bench compares. Each is the same function against the
 // same server; only how the environment is told about its end differs.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment, EnvironmentReport } from '../../src/emulator';
-import { ShutdownMode } from '../../src/protocol/artifacts';
-import { FunctionEnv } from '../../src/protocol/function-env';
+import { EXEC_WRAPPER_LAMBDA_PATH, ShutdownMode } from '../../src/protocol/artifacts';
+import { ComputeMode } from '../../src/protocol/lambda-runtime';
+import { DrainStrategy, FunctionEnv } from '../../src/protocol/function-env';
 import type { MysqlServer } from '../../src/testing/mysql-server';
 import type { PrepareResult, Variant } from './lifecycle';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 let counter = 0;
 
@@ -34,8 +35,25 @@ export async function warmPool(env: Environment): Promise<PrepareResult> {
   return { firstInvokeMs, warmInvokeMs };
 }
 
+const MI_WORKERS = 3;
+/** Two invocations at a time per worker: every worker gets work, and opens connections for it. */
+const MI_CONCURRENCY = 2 * MI_WORKERS;
+
+/**
+ * Managed Instances: as many overlapping statements as the environment takes
+ * at once, so every worker thread holds open connections at shutdown (no
+ * freeze: the environment simply goes idle).
+ */
+async function busyWorkers(env: Environment): Promise<PrepareResult> {
+  counter += 1;
+  const firstInvokeMs = await invokeOk(env, { action: 'put', id: `bench-mi-${process.pid}-${counter}`, data: { n: counter } });
+  const started = performance.now();
+  await Promise.all(Array.from({ length: MI_CONCURRENCY }, () => invokeOk(env, { action: 'debug-sleep', seconds: 0.2 })));
+  return { firstInvokeMs, warmInvokeMs: performance.now() - started };
+}
+
 /** Every lifecycle enables the handler's debug actions, for `parallel: 2` above. */
-const DEBUG = { HANDLER_DEBUG_ACTIONS: 'true' };
+const DEBUG = { [FunctionEnv.debugActions]: 'true' };
 const LAYER_ENV = { ...DEBUG, [FunctionEnv.shutdownMode]: ShutdownMode.layer };
 
 export interface Lifecycles {
@@ -44,6 +62,8 @@ export interface Lifecycles {
   inProcess: Variant;
   noExtension: Variant;
   naive: Variant;
+  exitAtOnce: Variant;
+  managedInstances: Variant;
 }
 
 /** Every lifecycle runs the built handler (dist/handler). */
@@ -67,8 +87,21 @@ export function lifecycles(server: MysqlServer): Lifecycles {
     },
     naive: {
       label: 'baseline: naive drain (await pool.end(); process.exit(0))',
-      options: { env: { ...LAYER_ENV, DRAIN_STRATEGY: 'naive' } },
+      options: { env: { ...LAYER_ENV, [FunctionEnv.drainStrategy]: DrainStrategy.naive } },
       prepare: warmPool,
+    },
+    exitAtOnce: {
+      label: 'baseline: leaves at once on SIGTERM, pool untouched',
+      options: { env: { ...LAYER_ENV, [FunctionEnv.drainStrategy]: DrainStrategy.exit } },
+      prepare: warmPool,
+    },
+    managedInstances: {
+      label: `ours: Managed Instances, ${MI_WORKERS} worker threads, coordinator through the layer's exec wrapper`,
+      options: {
+        computeMode: ComputeMode.managedInstances, workerCount: MI_WORKERS, maxConcurrency: MI_CONCURRENCY,
+        env: { ...LAYER_ENV, [FunctionEnv.execWrapper]: EXEC_WRAPPER_LAMBDA_PATH },
+      },
+      prepare: busyWorkers,
     },
   };
 }

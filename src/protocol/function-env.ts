@@ -26,6 +26,14 @@ export const FunctionEnv = {
   region: 'AWS_REGION',
   /** Lambda runs the runtime through this executable when set (Managed Instances: the layer's wrapper). */
   execWrapper: 'AWS_LAMBDA_EXEC_WRAPPER',
+  /**
+   * Set by Lambda on Managed Instances: invocations one environment serves at
+   * once. Its presence is what makes aws-lambda-ric run the handler in worker
+   * threads, so it is also what turns the main-thread coordinator on.
+   */
+  maxConcurrency: 'AWS_LAMBDA_MAX_CONCURRENCY',
+  /** aws-lambda-ric's worker-thread count on Managed Instances (its default: 8 per vCPU). */
+  workerCount: 'AWS_LAMBDA_NODEJS_WORKER_COUNT',
 } as const;
 export type FunctionEnvName = (typeof FunctionEnv)[keyof typeof FunctionEnv];
 
@@ -36,10 +44,12 @@ export const DbTls = { required: 'required', off: 'off' } as const;
 export type DbTls = (typeof DbTls)[keyof typeof DbTls];
 
 /**
- * `graceful` is the drain this project ships. `naive` (`await pool.end();
- * process.exit(0)`) is the baseline it is measured against.
+ * `graceful` is the drain this project ships. The others are baselines it is
+ * measured against: `naive` (`await pool.end(); process.exit(0)`), and `exit`
+ * (leave at once on SIGTERM without touching the pool: the cost of doing
+ * nothing, against which the drain's cost is judged).
  */
-export const DrainStrategy = { graceful: 'graceful', naive: 'naive' } as const;
+export const DrainStrategy = { graceful: 'graceful', naive: 'naive', exit: 'exit' } as const;
 export type DrainStrategy = (typeof DrainStrategy)[keyof typeof DrainStrategy];
 
 /** MySQL's port: the proxy listens on it, and the security groups open only it. */
@@ -57,6 +67,26 @@ export interface IntegerRange {
  * misconfigured function from taking a proxy's whole budget on its own.
  */
 export const POOL_SIZE: IntegerRange = { default: 2, min: 1, max: 10 };
+
+/** AWS_LAMBDA_MAX_CONCURRENCY as the handler accepts it (a bound, so a typo cannot size a huge queue). */
+export const MAX_CONCURRENCY: Omit<IntegerRange, 'default'> = { min: 1, max: 10_000 };
+/** AWS_LAMBDA_NODEJS_WORKER_COUNT as the handler accepts it. */
+export const WORKER_COUNT: Omit<IntegerRange, 'default'> = { min: 1, max: 1_024 };
+
+/**
+ * The connections one worker thread's pool may open on Managed Instances:
+ * its share of the environment's concurrency, at most DB_POOL_SIZE. Each
+ * invocation needs one connection at a time, so an environment then opens
+ * about AWS_LAMBDA_MAX_CONCURRENCY connections in all (as many on-demand
+ * environments would), not workers x DB_POOL_SIZE mostly idle ones; an
+ * invocation that finds its worker's pool busy waits in the pool's queue.
+ * Without AWS_LAMBDA_NODEJS_WORKER_COUNT the share is unknown (the runtime
+ * client derives the count from the vCPUs) and DB_POOL_SIZE applies as is.
+ */
+export function poolSizePerWorker(poolSize: number, maxConcurrency: number, workerCount: number | undefined): number {
+  if (workerCount === undefined) return poolSize;
+  return Math.max(1, Math.min(poolSize, Math.ceil(maxConcurrency / workerCount)));
+}
 
 /**
  * Time left after the drain for the last log line, the exit and the reaping,

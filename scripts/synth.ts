@@ -6,12 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../src/protocol/artifacts';
-import { App } from '../src/infrastructure/cdk';
-import { environments } from '../src/infrastructure/config/environments';
-import { resolveEnvironments } from '../src/infrastructure/config/validate';
+import { buildApp } from '../src/infrastructure/app';
 import type { EnvironmentsInput } from '../src/infrastructure/config/types';
 import { InfrastructureError } from '../src/infrastructure/errors';
-import { GracefulShutdownStack } from '../src/infrastructure/graceful-shutdown-stack';
 import { REVIEW_DIR, synthesize } from '../src/infrastructure/synthesize';
 
 /** What a stack directory holds that synthesis produced (anything else, e.g. .terraform/, is kept). */
@@ -34,21 +31,17 @@ export interface SynthResult {
 
 export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
   const outdir = path.resolve(options.outdir ?? path.join(PROJECT_ROOT, 'cdktf.out'));
-  // Throws a ConfigError naming every bad field before anything is created.
-  const configs = resolveEnvironments(options.environments ?? environments);
   // The stack synthesizer switches to HCL when this is set; HCL here is opt-in with --hcl.
   delete process.env.SYNTH_HCL_OUTPUT;
   mkdirSync(path.dirname(outdir), { recursive: true });
   const scratch = mkdtempSync(path.join(path.dirname(outdir), `.${path.basename(outdir)}-`));
   try {
-    const app = new App({ outdir: scratch, hclOutput: false });
-    for (const config of configs) {
-      new GracefulShutdownStack(app, config.name, {
-        config,
-        ...(options.handlerDir ? { handlerDir: options.handlerDir } : {}),
-        ...(options.layerDir ? { layerDir: options.layerDir } : {}),
-      });
-    }
+    const { app } = buildApp({
+      outdir: scratch, hclOutput: false,
+      ...(options.environments ? { environments: options.environments } : {}),
+      ...(options.handlerDir ? { handlerDir: options.handlerDir } : {}),
+      ...(options.layerDir ? { layerDir: options.layerDir } : {}),
+    });
     const stacks = await synthesize(app, { hcl: options.hcl ?? false });
     install(scratch, outdir, stacks.map((s) => s.node.id));
     return {

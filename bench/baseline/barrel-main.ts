@@ -1,4 +1,4 @@
-// The synth benchmark's BASELINE (DESIGN section 9): the same stacks as
+// The synth benchmark's baseline: the same stacks as
 // main.ts, the way a CDKTF project usually starts - run by ts-node (which
 // type-checks), with the provider imported through its barrel. Never used to
 // deploy; `npm run synth` is the real path.
@@ -7,20 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 // eslint-disable-next-line no-restricted-imports -- the barrel is what this baseline measures
 import * as aws from '@cdktf/provider-aws';
-import { App } from '../../src/infrastructure/cdk';
-import { environments } from '../../src/infrastructure/config/environments';
-import { resolveEnvironments } from '../../src/infrastructure/config/validate';
-import { GracefulShutdownStack } from '../../src/infrastructure/graceful-shutdown-stack';
+import { buildApp } from '../../src/infrastructure/app';
 import { synthesize } from '../../src/infrastructure/synthesize';
 
 async function main(): Promise<void> {
   // Touch the barrel so no loader can skip it: every provider module is loaded, as in a barrel-importing app.
   if (Object.keys(aws).length === 0) throw new Error('provider barrel is empty');
-  const configs = resolveEnvironments(environments);
-  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? path.join(os.tmpdir(), 'barrel-baseline.out') });
-  for (const config of configs) new GracefulShutdownStack(app, config.name, { config });
+  const { app, stacks } = buildApp({ outdir: process.env.CDKTF_OUTDIR ?? path.join(os.tmpdir(), 'barrel-baseline.out') });
   await synthesize(app);
-  console.log(`baseline: ${configs.length} stacks written to ${app.outdir}`);
+  console.log(`baseline: ${stacks.length} stacks written to ${app.outdir}`);
 }
 
 void main();

@@ -40,8 +40,4 @@ export class ZipAsset extends Construct {
     this.sourceCodeHash = createHash('sha256').update(this.bytes).digest('base64');
     this.relativePath = `assets/${props.fileName}.zip`;
   }
-
-  static isZipAsset(x: unknown): x is ZipAsset {
-    return x instanceof ZipAsset;
-  }
 }

@@ -55,10 +55,6 @@ export const ShutdownReason = {
 } as const;
 export type ShutdownReason = (typeof ShutdownReason)[keyof typeof ShutdownReason];
 
-export interface RegisterRequest {
-  events: ExtensionEventType[];
-}
-
 export interface RegisterResponse {
   functionName: string;
   functionVersion: string;

@@ -13,6 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { withFunctionUser } from '../src/database/local-server';
 import { resolveLambdaNode } from '../src/emulator/lambda-node';
 import { PROJECT_ROOT } from '../src/protocol/artifacts';
 import { DEFAULT_LAMBDA_RUNTIME } from '../src/protocol/lambda-runtime';
@@ -34,6 +35,11 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const FLEET_MAX = Number(process.env.BENCH_FLEET_MAX ?? 64);
 const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'lifecycle,fleet,extension,bundle,synth,overhead').split(',').map((s) => s.trim()));
+
+/** A private server, the handler connecting as the user `npm run db:bootstrap` makes: the privileges it has on AWS. */
+async function startServer() {
+  return withFunctionUser(await startMysqlServer({ privateOnly: true }));
+}
 
 /** Doubling from 4 to the cap: a handful of runs finds the limit within 2x. */
 function fleetSizes(max: number): number[] {
@@ -63,7 +69,7 @@ async function section<T>(results: BenchResults, name: string, fn: () => Promise
 }
 
 async function lifecycle(): Promise<LifecycleResults> {
-  const server = await startMysqlServer({ privateOnly: true });
+  const server = await startServer();
   const v = lifecycles(server);
   try {
     const run = async (label: string, fn: () => Promise<VariantResult>) => {
@@ -85,7 +91,7 @@ async function lifecycle(): Promise<LifecycleResults> {
 }
 
 async function fleet(): Promise<{ ours: FleetCapacity; exitAtOnce: FleetCapacity }> {
-  const server = await startMysqlServer({ privateOnly: true });
+  const server = await startServer();
   const v = lifecycles(server);
   const sizes = fleetSizes(FLEET_MAX);
   try {

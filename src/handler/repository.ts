@@ -5,7 +5,8 @@ import type { DatabasePool } from './pool';
 export const TABLE = 'items';
 
 // ascii_bin: ids are ASCII by validation, and compared exactly (case matters).
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (
+// Exported: `npm run db:bootstrap` creates the table with this same DDL.
+export const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (
   id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
   data JSON NOT NULL,
   version BIGINT UNSIGNED NOT NULL,
@@ -19,6 +20,8 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (
 // read back with VALUES(), which MySQL 8 deprecates and MariaDB spells VALUE().
 const UPSERT = `INSERT INTO ${TABLE} (id, data, version) VALUES (?, ?, LAST_INSERT_ID(1))
   ON DUPLICATE KEY UPDATE data = ?, version = LAST_INSERT_ID(version + 1)`;
+
+const TABLE_EXISTS = 'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?';
 
 const SELECT_ONE = `SELECT id, data, version, updated_at AS updatedAt FROM ${TABLE} WHERE id = ?`;
 
@@ -90,13 +93,23 @@ export class ItemRepository {
 
   /** Once per environment; a failure is not cached, so the next call tries again. */
   private ensureTable(): Promise<void> {
-    this.tableReady ??= this.pool
-      .query(CREATE_TABLE, [], { idempotent: true, operation: 'create-table' })
-      .then(() => undefined)
+    this.tableReady ??= this.createTableIfMissing()
       .catch((error: unknown) => {
         this.tableReady = undefined;
         throw error;
       });
     return this.tableReady;
+  }
+
+  /**
+   * The function's own user has no CREATE (db:bootstrap creates the table), and
+   * the server checks that privilege before IF NOT EXISTS: even a no-op CREATE
+   * is refused (1142, measured on MariaDB 10.11). So look first; only a
+   * privileged local user on a fresh schema ever runs the CREATE.
+   */
+  private async createTableIfMissing(): Promise<void> {
+    const rows = await this.pool.query<{ n: number | string }[]>(TABLE_EXISTS, [TABLE], { idempotent: true, operation: 'create-table' });
+    if (Number(rows[0]?.n) > 0) return;
+    await this.pool.query(CREATE_TABLE, [], { idempotent: true, operation: 'create-table' });
   }
 }

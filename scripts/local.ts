@@ -4,30 +4,49 @@
 //   npm run local                     the layer's extension registers: SIGTERM, drain, clean
 //   npm run local -- --no-extension   the baseline: no extension, SIGKILL, aborted connections
 //   npm run local -- --in-process     no layer: the handler registers an internal extension (500 ms budget)
-//   npm run local -- --idle-ms=5000   how long the environment stays frozen before the spindown
+//   npm run local -- --managed-instances [--workers=3]
+//                                     Lambda Managed Instances: worker threads, concurrent puts, never
+//                                     frozen; the layer's exec wrapper loads the main-thread coordinator
+//   npm run local -- --managed-instances --no-coordinator
+//                                     its baseline: no exec wrapper, SIGTERM kills every worker's pool
+//   npm run local -- --idle-ms=5000   how long the environment stays idle (frozen on-demand) before the spindown
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_EXTENSIONS_DIR, InitFailedError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
+import { ComputeMode, DEFAULT_EXTENSIONS_DIR, InitFailedError, LambdaNodeError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
 import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
-import { HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
+import { workerRows, workerSummary } from '../src/emulator/worker-timeline';
+import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
 import { FunctionEnv } from '../src/protocol/function-env';
 import { startMysqlServer, type MysqlServer, type ServerStatus } from '../src/testing/mysql-server';
 
-type Mode = 'layer' | 'no-extension' | 'in-process';
+type Mode = 'layer' | 'no-extension' | 'in-process' | 'managed-instances';
 
 interface Args {
   mode: Mode;
   idleMs: number;
+  workers: number;
+  /** Managed Instances without AWS_LAMBDA_EXEC_WRAPPER: the baseline the coordinator is measured against. */
+  noCoordinator: boolean;
 }
 
-const USAGE = 'usage: npm run local [-- --no-extension | --in-process] [--idle-ms=<ms>]';
+const USAGE = 'usage: npm run local [-- --no-extension | --in-process | --managed-instances [--workers=<n>] [--no-coordinator]] [--idle-ms=<ms>]';
+/** Managed Instances: invocations per worker at once, and how many puts run concurrently. */
+const CONCURRENCY_PER_WORKER = 2;
+const CONCURRENT_PUTS = 12;
 const SETTLE_TIMEOUT_MS = 3_000;
 const STABLE_MS = 25;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { mode: 'layer', idleMs: 2_000 };
+  const args: Args = { mode: 'layer', idleMs: 2_000, workers: 3, noCoordinator: false };
   for (const arg of argv) {
     if (arg === '--no-extension') args.mode = 'no-extension';
     else if (arg === '--in-process') args.mode = 'in-process';
+    else if (arg === '--managed-instances') args.mode = 'managed-instances';
+    else if (arg === '--no-coordinator') args.noCoordinator = true;
+    else if (arg.startsWith('--workers=')) {
+      args.workers = Number(arg.slice('--workers='.length));
+      if (!Number.isInteger(args.workers) || args.workers < 1 || args.workers > 16) throw new Error(`--workers: expected 1..16, got ${arg}`);
+    }
     else if (arg.startsWith('--idle-ms=')) {
       args.idleMs = Number(arg.slice('--idle-ms='.length));
       if (!Number.isInteger(args.idleMs) || args.idleMs < 0 || args.idleMs > 600_000) throw new Error(`--idle-ms: expected 0..600000, got ${arg}`);
@@ -36,6 +55,7 @@ function parseArgs(argv: string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
+  if (args.noCoordinator && args.mode !== 'managed-instances') throw new Error(`--no-coordinator applies to --managed-instances only\n${USAGE}`);
   return args;
 }
 
@@ -90,8 +110,41 @@ function sigtermLines(output: string): string[] {
   return lines;
 }
 
+const TITLES: Record<Mode, string> = {
+  'layer': 'with the graceful-shutdown extension layer',
+  'in-process': 'in-process (internal) extension, no layer',
+  'no-extension': 'NO extension (the baseline)',
+  'managed-instances': 'Lambda Managed Instances, with the layer (extension + exec wrapper)',
+};
+
+type Invoke = { label: string; result: InvokeResult };
+
+/** On-demand: a few invokes one after another. Managed Instances: concurrent puts, then a get and a health check. */
+async function exercise(env: Environment, mode: Mode): Promise<Invoke[]> {
+  const id = `local-${Date.now()}`;
+  if (mode === 'managed-instances') {
+    const puts = await Promise.all(Array.from({ length: CONCURRENT_PUTS }, (_, n) => env.invoke({ action: 'put', id: `${id}-${n}`, data: { n } })));
+    const invokes: Invoke[] = puts.map((result, n) => ({ label: `put #${n + 1}`, result }));
+    invokes.push({ label: 'get', result: await env.invoke({ action: 'get', id: `${id}-0` }) });
+    invokes.push({ label: 'health', result: await env.invoke({ action: 'health' }) });
+    return invokes;
+  }
+  const invokes: Invoke[] = [];
+  for (const [label, event] of [
+    ['put', { action: 'put', id, data: { hello: 'lambda' } }],
+    ['put', { action: 'put', id, data: { hello: 'again' } }],
+    ['get', { action: 'get', id }],
+    ['health', { action: 'health' }],
+  ] as const) {
+    invokes.push({ label, result: await env.invoke(event) });
+  }
+  return invokes;
+}
+
 async function run(args: Args): Promise<number> {
-  console.log(`\nLambda lifecycle, locally: ${args.mode === 'layer' ? 'with the graceful-shutdown extension layer' : args.mode === 'in-process' ? 'in-process (internal) extension, no layer' : 'NO extension (the baseline)'}\n`);
+  const managed = args.mode === 'managed-instances';
+  console.log(`\nLambda lifecycle, locally: ${TITLES[args.mode]}${args.noCoordinator ? ' but NO exec wrapper, so NO coordinator (the baseline)' : ''}\n`);
+  if (managed && !fs.existsSync(EXEC_WRAPPER_FILE)) throw new Error(`${rel(EXEC_WRAPPER_FILE)} is missing: run \`npm run build\` (npm run local does it first)`);
   const server = await startMysqlServer({ privateOnly: true });
   let env: Environment | undefined;
   const stopAll = async () => {
@@ -100,10 +153,17 @@ async function run(args: Args): Promise<number> {
   };
   process.once('SIGINT', () => { void stopAll().then(() => process.exit(130)); });
   try {
-    const extensionsDir = args.mode === 'layer' ? DEFAULT_EXTENSIONS_DIR : null;
+    const extensionsDir = args.mode === 'layer' || managed ? DEFAULT_EXTENSIONS_DIR : null;
+    const maxConcurrency = args.workers * CONCURRENCY_PER_WORKER;
     console.log(indent([
       `handler     ${rel(HANDLER_DIR)} (index.handler, run by aws-lambda-ric)`,
       `extensions  ${extensionsDir ? rel(extensionsDir) : 'none'}`,
+      ...(managed ? [
+        args.noCoordinator
+          ? `wrapper     none (${FunctionEnv.execWrapper} unset: the baseline)`
+          : `wrapper     ${FunctionEnv.execWrapper}=${EXEC_WRAPPER_LAMBDA_PATH} (as synthesized; /opt is ${rel(path.dirname(DEFAULT_EXTENSIONS_DIR))} here)`,
+        `compute     ${args.workers} worker threads, ${FunctionEnv.maxConcurrency}=${maxConcurrency}, never frozen`,
+      ] : []),
       `database    private ${server.pid ? `mariadbd pid ${server.pid}` : 'server'} on ${server.host}:${server.port} (DB_AUTH=password, DB_TLS=off)`,
     ]));
     const before = await server.status();
@@ -112,23 +172,17 @@ async function run(args: Args): Promise<number> {
     env = await startEnvironment({
       label: `local-${args.mode}`,
       extensionsDir,
+      ...(managed ? { computeMode: ComputeMode.managedInstances, workerCount: args.workers, maxConcurrency } : {}),
       env: {
         ...server.handlerEnv(),
         DB_AUTH: 'password',
         DB_TLS: 'off',
         [FunctionEnv.shutdownMode]: args.mode === 'in-process' ? ShutdownMode.inProcess : ShutdownMode.layer,
+        ...(managed && !args.noCoordinator ? { [FunctionEnv.execWrapper]: EXEC_WRAPPER_LAMBDA_PATH } : {}),
       },
     });
-    const invokes: { label: string; result: InvokeResult }[] = [];
-    const id = `local-${Date.now()}`;
-    for (const [label, event] of [
-      ['put', { action: 'put', id, data: { hello: 'lambda' } }],
-      ['put', { action: 'put', id, data: { hello: 'again' } }],
-      ['get', { action: 'get', id }],
-      ['health', { action: 'health' }],
-    ] as const) {
-      invokes.push({ label, result: await env.invoke(event) });
-    }
+    console.log(`Runtime         ${env.report().runtime} on Node ${env.report().nodeVersion} (${rel(env.report().nodeBinary)})\n`);
+    const invokes = await exercise(env, args.mode);
     const open = (await server.status()).threadsConnected - before.threadsConnected;
     await env.idle(args.idleMs);
     const report = await env.shutdown();
@@ -136,6 +190,11 @@ async function run(args: Args): Promise<number> {
 
     console.log('Timeline (ms on the environment\'s monotonic clock)\n');
     console.log(indent(phaseRows(report, invokes)));
+    if (managed) {
+      console.log('\nInvocations and the worker threads that served them\n');
+      console.log(indent(workerRows(report, invokes)));
+      console.log(`\n  ${workerSummary(report, invokes)}`);
+    }
     console.log('\nProcesses\n');
     console.log(indent(processRows(report)));
     const drain = report.processes.filter((p) => p.kind === 'runtime').flatMap((p) => sigtermLines(p.output));
@@ -144,7 +203,8 @@ async function run(args: Args): Promise<number> {
     const aborted = after.abortedClients - before.abortedClients;
     const leftOpen = after.threadsConnected - before.threadsConnected;
     console.log(`\nServer after    Aborted_clients ${after.abortedClients} (${signed(aborted)})   Threads_connected ${after.threadsConnected} (${signed(leftOpen)})`);
-    console.log(`                the frozen environment held ${open} connection${open === 1 ? '' : 's'} open before the spindown`);
+    console.log(`                the ${managed ? 'idle (never frozen)' : 'frozen'} environment held ${open} connection${open === 1 ? '' : 's'} open before the spindown`);
+    if (managed) console.log('                AWS publishes no shutdown budget for Managed Instances: the on-demand shares (300 ms for the runtime) are assumed');
 
     const failed = invokes.filter((invoke) => invoke.result.outcome !== 'success');
     const clean = aborted === 0 && leftOpen === 0;
@@ -155,7 +215,8 @@ async function run(args: Args): Promise<number> {
     else verdict = `ABORTED: ${ending}; the server counted ${aborted} aborted client${aborted === 1 ? '' : 's'}${leftOpen > 0 ? ` and ${leftOpen} connection(s) still open` : ''}.`;
     console.log(`\nVerdict: ${verdict}\n`);
     // The baseline is expected to abort; anything else that is not clean is a failure.
-    const expected = args.mode === 'no-extension' ? failed.length === 0 : failed.length === 0 && clean;
+    const baseline = args.mode === 'no-extension' || args.noCoordinator;
+    const expected = baseline ? failed.length === 0 : failed.length === 0 && clean;
     return expected ? 0 : 1;
   } finally {
     await stopAll();
@@ -165,7 +226,7 @@ async function run(args: Args): Promise<number> {
 run(parseArgs(process.argv.slice(2))).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof InitFailedError ? error.describe() : error);
+    console.error(error instanceof InitFailedError ? error.describe() : error instanceof LambdaNodeError ? error.message : error);
     process.exit(1);
   },
 );

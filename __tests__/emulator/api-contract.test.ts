@@ -62,6 +62,8 @@ describe('Runtime API', () => {
   it('keeps next pending until there is an invocation', async () => {
     const next = rawRequest(api, 'GET', RuntimePath.next);
     expect(await pendingAfter(next, 100)).toBe(true);
+    // On a slow machine the request may reach the server only now: deliver once it is there.
+    await condition.until(() => (generation.runtimeApi.waiting ? true : undefined), 5_000);
     generation.runtimeApi.deliver(invocation('late'));
     expect((await next).status).toBe(ApiStatus.ok);
   });
@@ -128,6 +130,7 @@ describe('Runtime API', () => {
     expect(generation.runtimeApi.answerTo('req-6')).toMatchObject({ kind: 'error', errorType: SandboxErrorType.responseTooLarge });
     const next = rawRequest(api, 'GET', RuntimePath.next);
     expect(await pendingAfter(next, 50)).toBe(true);
+    await condition.until(() => (generation.runtimeApi.waiting ? true : undefined), 5_000);
     generation.runtimeApi.deliver(invocation('req-7'));
     expect((await next).status).toBe(ApiStatus.ok);
   });

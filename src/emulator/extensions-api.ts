@@ -3,7 +3,8 @@
 // extension event queues behind the `event/next` long poll, and the two error
 // endpoints. Every 403 is one AWS's own implementation answers with 403 too:
 // missing or unknown identifier, registration closed, too many extensions, an
-// internal extension subscribing to SHUTDOWN, a second pending `next`.
+// internal extension subscribing to SHUTDOWN, a second pending `next`, and on
+// Managed Instances a registration naming INVOKE.
 import { randomUUID } from 'node:crypto';
 import {
   ApiErrorType, ApiStatus, ExtensionEventType, ExtensionHeader, ExtensionPath, MAX_EXTENSIONS,
@@ -70,6 +71,8 @@ export interface ExtensionsApiOptions {
   changed: () => void;
   /** The environment's clock, for `registeredAt`. */
   now: () => number;
+  /** False on Managed Instances: there is no per-invoke event, an extension may subscribe to SHUTDOWN only. */
+  invokeEvents?: boolean;
 }
 
 export class ExtensionsApi {
@@ -123,6 +126,11 @@ export class ExtensionsApi {
     }
     if (events.some((event) => !EVENT_TYPES.includes(event))) {
       reply.error(ApiStatus.badRequest, ApiErrorType.extensionInvalidEventType, `unknown event type in ${JSON.stringify(events)}`);
+      return;
+    }
+    if (this.options.invokeEvents === false && events.includes(ExtensionEventType.invoke)) {
+      // 403 and this error type, as AWS's own Managed Instances Runtime API answers it.
+      reply.error(ApiStatus.forbidden, ApiErrorType.extensionInvalidEventType, `${ExtensionEventType.invoke}: on Lambda Managed Instances an extension may subscribe to ${ExtensionEventType.shutdown} only (${name})`);
       return;
     }
     const kind: ExtensionKind = this.options.externalNames.has(name) ? 'external' : 'internal';

@@ -15,9 +15,17 @@ export class Generation {
   readonly extensionProcesses: SupervisedProcess[] = [];
   runtime?: SupervisedProcess;
 
-  constructor(readonly index: number, externalNames: ReadonlySet<string>, registration: RegisterResponse, changed: () => void, now: () => number) {
-    this.runtimeApi = new RuntimeApi(changed);
-    this.extensionsApi = new ExtensionsApi({ externalNames, registration, changed, now });
+  constructor(
+    readonly index: number,
+    externalNames: ReadonlySet<string>,
+    registration: RegisterResponse,
+    changed: () => void,
+    now: () => number,
+    /** Managed Instances: concurrent invocations, and extensions may not subscribe to INVOKE. */
+    readonly concurrent = false,
+  ) {
+    this.runtimeApi = new RuntimeApi(changed, now, concurrent);
+    this.extensionsApi = new ExtensionsApi({ externalNames, registration, changed, now, invokeEvents: !concurrent });
   }
 
   get processes(): SupervisedProcess[] {
@@ -42,5 +50,10 @@ export class Generation {
   /** The runtime and every registered extension are waiting in `next`: the end of Init and of every invoke. */
   get allWaiting(): boolean {
     return this.runtimeApi.waiting && this.extensionsApi.registered.every((extension) => extension.waiting);
+  }
+
+  /** Managed Instances Init is over when this many runtime connections (one per worker) wait in `next`. */
+  runtimeReady(workers: number): boolean {
+    return this.runtimeApi.waitingCount >= workers && this.extensionsApi.registered.every((extension) => extension.waiting);
   }
 }

@@ -2,8 +2,10 @@
 // directory in alphabetical order, wait until each has registered, start the
 // runtime, and finish when the runtime and every registered extension
 // (internal ones the runtime registered during its own init included) are
-// waiting in `next`. Any init error, exit or the time limit fails the whole
-// environment: everything is killed and the error carries every output.
+// waiting in `next` (on Managed Instances: one `next` per worker thread, so
+// every worker has loaded the handler). Any init error, exit or the time
+// limit fails the whole environment: everything is killed and the error
+// carries every output.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { within, type Clock } from './clock';
@@ -11,6 +13,7 @@ import type { Condition } from './condition';
 import { InitFailedError, InitFailureKind, InvalidOptionError, type ProcessOutput } from './errors';
 import { extensionEnvironment } from './environment-variables';
 import type { Generation } from './generation';
+import { wrapRuntimeCommand } from './lambda-mounts';
 import { SupervisedProcess } from './process-supervisor';
 
 export interface InitPlan {
@@ -22,6 +25,8 @@ export interface InitPlan {
   runtimeCommand: string[];
   runtimeEnv: Record<string, string>;
   timeoutMs: number;
+  /** Managed Instances: the worker threads that must each be waiting in `next`. */
+  workers?: number;
 }
 
 interface Failure {
@@ -80,17 +85,17 @@ export async function runInit(generation: Generation, plan: InitPlan, clock: Clo
   }
   if (extensionsRegistered.value) return fail(generation, extensionsRegistered.value);
 
-  const [command, ...args] = plan.runtimeCommand;
+  const [command, ...args] = wrapRuntimeCommand(plan.runtimeCommand, plan.runtimeEnv);
   generation.runtime = track(new SupervisedProcess({
     name: 'runtime', kind: 'runtime', command: command as string, args: [...args, plan.handler], cwd: plan.handlerDir, env: plan.runtimeEnv,
   }, clock));
 
   const ready = await condition.until(
-    () => failureOf(generation, aborted) ?? (generation.allWaiting ? null : undefined),
+    () => failureOf(generation, aborted) ?? ((plan.workers === undefined ? generation.allWaiting : generation.runtimeReady(plan.workers)) ? null : undefined),
     deadline - clock.now(),
   );
   if (!ready.done) {
-    return fail(generation, { kind: InitFailureKind.timeout, message: `init did not complete within ${plan.timeoutMs} ms (${waitingSummary(generation)})` });
+    return fail(generation, { kind: InitFailureKind.timeout, message: `init did not complete within ${plan.timeoutMs} ms (${waitingSummary(generation, plan.workers)})` });
   }
   if (ready.value) return fail(generation, ready.value);
   generation.extensionsApi.closeRegistration();
@@ -125,9 +130,12 @@ function exitOf(process: SupervisedProcess): string {
   return report.signal ? `signal ${report.signal}` : `exit code ${report.exitCode}`;
 }
 
-function waitingSummary(generation: Generation): string {
+function waitingSummary(generation: Generation, workers: number | undefined): string {
   const parts = generation.extensionsApi.registered.map((extension) => `${extension.name}: ${extension.waiting ? 'in next' : 'not in next'}`);
-  parts.push(`runtime: ${generation.runtime ? (generation.runtimeApi.waiting ? 'in next' : 'not in next') : 'not started'}`);
+  const inNext = workers === undefined
+    ? (generation.runtimeApi.waiting ? 'in next' : 'not in next')
+    : `${generation.runtimeApi.waitingCount} of ${workers} workers in next`;
+  parts.push(`runtime: ${generation.runtime ? inNext : 'not started'}`);
   return parts.join(', ');
 }
 

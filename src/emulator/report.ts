@@ -1,11 +1,15 @@
 // What happened to one environment, recorded as it happens: phases on the
 // environment's monotonic clock, resets, the last shutdown's SIGTERM figures,
-// and every process and extension of every generation.
+// every process, extension and invocation of every generation, and what the
+// runtime ran on (its Lambda runtime, the Node version, the compute mode).
 import type { ShutdownReason } from '../protocol/lambda-api';
 import type { Clock } from './clock';
 import type { Generation } from './generation';
 import type { ShutdownFigures } from './shutdown-sequence';
 import type { EnvironmentReport, PhaseName, PhaseReport } from './types';
+
+/** What the environment runs on: fixed for its whole life. */
+export type PlatformReport = Pick<EnvironmentReport, 'runtime' | 'nodeVersion' | 'nodeBinary' | 'computeMode' | 'maxConcurrency' | 'workerCount'>;
 
 export class ReportRecorder {
   private readonly phases: PhaseReport[] = [];
@@ -14,7 +18,7 @@ export class ReportRecorder {
   private figures: ShutdownFigures = {};
   private shutdownReason?: ShutdownReason;
 
-  constructor(private readonly id: string, private readonly label: string, private readonly clock: Clock) {}
+  constructor(private readonly id: string, private readonly label: string, private readonly clock: Clock, private readonly platform: PlatformReport) {}
 
   /** Starts a phase; the returned function ends it (with an optional detail). */
   begin(phase: PhaseName): (detail?: string) => void {
@@ -47,6 +51,7 @@ export class ReportRecorder {
     return {
       id: this.id,
       label: this.label,
+      ...this.platform,
       phases: [...this.phases].sort((a, b) => a.startedAt - b.startedAt),
       ...(this.shutdownReason ? { shutdownReason: this.shutdownReason } : {}),
       resets: [...this.resets],
@@ -54,6 +59,7 @@ export class ReportRecorder {
       ...(this.figures.runtimeBudgetMs !== undefined ? { runtimeBudgetMs: this.figures.runtimeBudgetMs } : {}),
       processes: this.generations.flatMap((generation) => generation.processes.map((process) => process.report())),
       extensions: this.generations.flatMap((generation) => generation.extensionsApi.registered.map((extension) => extension.report())),
+      invocations: this.generations.flatMap((generation) => generation.runtimeApi.deliveries.map((delivery) => ({ ...delivery }))),
     };
   }
 }

@@ -5,6 +5,9 @@
 // external extensions subscribed to it, deadline = start + 2000 ms; SIGKILL
 // the ones not subscribed at once and any still alive at the deadline. The
 // API keeps answering throughout (the caller closes it afterwards).
+// Managed Instances environments go through the same sequence and budgets:
+// AWS publishes no separate shutdown budget for them, so the on-demand
+// shares are assumed until it does.
 import { ExtensionEventType, ShutdownBudget, type ShutdownReason } from '../protocol/lambda-api';
 import { within, type Clock } from './clock';
 import type { Generation } from './generation';

@@ -1,5 +1,6 @@
-// The emulator's public contract (team brief, "The emulator's programmatic API").
+// The emulator's public contract: what startEnvironment takes and what an environment reports.
 import type { ShutdownReason } from '../protocol/lambda-api';
+import type { ComputeMode, LambdaRuntime } from '../protocol/lambda-runtime';
 
 export interface EnvironmentOptions {
   /** Directory holding the handler code; default HANDLER_DIR (dist/handler). */
@@ -16,8 +17,22 @@ export interface EnvironmentOptions {
   memorySizeMb?: number;
   /** The function timeout, default 3000. */
   timeoutMs?: number;
-  /** Default [process.execPath, <aws-lambda-ric/index.mjs>]; the handler string is appended. */
+  /**
+   * Default [<the runtime's Node>, <aws-lambda-ric/index.mjs>]; the handler
+   * string is appended. With AWS_LAMBDA_EXEC_WRAPPER in `env`, the wrapper
+   * runs it, as in Lambda.
+   */
   runtimeCommand?: string[];
+  /** The function's Lambda runtime; default 'nodejs24.x'. The runtime and the extensions run on its Node major. */
+  runtime?: LambdaRuntime;
+  /** Default 'on-demand'. 'managed-instances': never frozen, concurrent invokes, worker threads. */
+  computeMode?: ComputeMode;
+  /** Managed Instances only: invocations in flight at once (AWS_LAMBDA_MAX_CONCURRENCY); default workerCount. More invokes wait for a slot. */
+  maxConcurrency?: number;
+  /** Managed Instances only: the runtime's worker threads (AWS_LAMBDA_NODEJS_WORKER_COUNT); default 3. */
+  workerCount?: number;
+  /** What /opt is (the layer's root); default the parent of extensionsDir, none when extensionsDir is null. */
+  layerDir?: string | null;
   /** Name in logs and reports. */
   label?: string;
   /** Init limit; default 10 000 ms as in Lambda. Tests may lower it. */
@@ -53,9 +68,13 @@ export interface Environment {
   /** '127.0.0.1:<port>' */
   readonly runtimeApi: string;
   readonly state: EnvironmentState;
-  /** Thaw, run one invocation, freeze again. After a reset, a new Init runs first. */
+  /**
+   * Thaw, run one invocation, freeze again. After a reset, a new Init runs
+   * first. On Managed Instances callers may run up to maxConcurrency at once
+   * (more wait for a slot) and nothing is frozen.
+   */
   invoke(event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
-  /** Stay frozen (real SIGSTOP) for ms. */
+  /** Stay idle for ms: frozen (real SIGSTOP) on-demand, running on Managed Instances. */
   idle(ms: number): Promise<void>;
   /** Default reason 'spindown'. Resolves once every process has exited and the API is closed. */
   shutdown(reason?: ShutdownReason): Promise<EnvironmentReport>;
@@ -105,9 +124,34 @@ export interface ExtensionReport {
   errors: string[];
 }
 
+/** One invocation as the Runtime API handed it out. */
+export interface InvocationReport {
+  requestId: string;
+  /**
+   * 1, 2, ...: which Runtime API connection took it, numbered in the order
+   * connections first asked for `next`. Not a worker id: aws-lambda-ric's
+   * worker threads share its native HTTP client (measured: 4 connections for
+   * 3 workers, and one thread's invocations arriving on several of them).
+   */
+  connection: number;
+  deliveredAt: number;
+  answeredAt?: number;
+}
+
 export interface EnvironmentReport {
   id: string;
   label: string;
+  runtime: LambdaRuntime;
+  /** `process.version` of the Node the runtime ran on (e.g. v24.22.3). */
+  nodeVersion: string;
+  /** The binary behind nodeVersion. */
+  nodeBinary: string;
+  computeMode: ComputeMode;
+  /** Managed Instances only. */
+  maxConcurrency?: number;
+  workerCount?: number;
+  /** Every invocation delivered, across re-inits. */
+  invocations: InvocationReport[];
   phases: PhaseReport[];
   shutdownReason?: ShutdownReason;
   resets: { reason: 'timeout' | 'failure'; at: number }[];

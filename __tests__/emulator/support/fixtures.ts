@@ -47,11 +47,16 @@ export interface ExtensionBehaviour {
   logEnv?: boolean;
 }
 
+/** A file of the emulated /opt (the layer) or /var/task (the function package). */
+export type MountedRoot = 'layer' | 'task';
+
 export class Sandbox {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-test-'));
   readonly logFile = path.join(this.root, 'events.log');
   readonly handlerDir = path.join(this.root, 'function');
-  readonly extensionsDir = path.join(this.root, 'opt', 'extensions');
+  /** What /opt maps to: the parent of the extensions directory, as for dist/layer. */
+  readonly layerDir = path.join(this.root, 'opt');
+  readonly extensionsDir = path.join(this.layerDir, 'extensions');
   /** What the runtime read from the socket of the `connect` action. */
   readonly socketFile = path.join(this.root, 'socket-data');
 
@@ -71,6 +76,14 @@ export class Sandbox {
     return this;
   }
 
+  /** Writes a file under the emulated /opt or /var/task; returns its real path. */
+  writeMounted(root: MountedRoot, relative: string, content: string, mode = 0o644): string {
+    const file = path.join(root === 'layer' ? this.layerDir : this.handlerDir, relative);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content, { mode });
+    return file;
+  }
+
   /** The lines of the shared log, in the order they were appended. */
   log(): string[] {
     return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean) : [];
@@ -86,11 +99,12 @@ export class Sandbox {
 }
 
 function handlerSource(behaviour: HandlerBehaviour, logFile: string, timerFile: string, socketFile: string): string {
-  const config = JSON.stringify({ ...behaviour, logFile, timerFile, socketFile });
+  const config = JSON.stringify({ ...behaviour, logFile, timerFile, socketFile, barrierPrefix: path.join(path.dirname(logFile), 'barrier-') });
   return `
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { isMainThread, threadId } from 'node:worker_threads';
 const cfg = ${config};
 const log = (line) => fs.appendFileSync(cfg.logFile, 'runtime ' + line + '\\n');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -132,6 +146,18 @@ export const handler = async (event, context) => {
       return { connected: true };
     }
     case 'received': await sleep(event.waitMs ?? 0); return { data: fs.existsSync(cfg.socketFile) ? fs.readFileSync(cfg.socketFile, 'utf8') : null };
+    case 'whoami': return { version: process.version, threadId, isMainThread, pid: process.pid, requestId: context.awsRequestId, n: event.n ?? null };
+    case 'barrier': {
+      // Returns only once event.count invocations of the same barrier are in the handler at once (bounded wait).
+      const file = cfg.barrierPrefix + event.name;
+      fs.appendFileSync(file, threadId + '\\n');
+      for (let i = 0; i < 1000; i += 1) {
+        const arrived = fs.readFileSync(file, 'utf8').split('\\n').filter(Boolean).length;
+        if (arrived >= event.count) return { threadId, requestId: context.awsRequestId, arrived };
+        await sleep(10);
+      }
+      throw new Error('barrier ' + event.name + ': fewer than ' + event.count + ' invocations ever ran at once');
+    }
     case 'register': {
       const res = await call('POST', '${ExtensionPath.register}', { '${ExtensionHeader.name}': event.name }, JSON.stringify({ events: [] }));
       return { status: res.status, body: JSON.parse(res.body) };
@@ -156,7 +182,9 @@ ${HTTP_CALL_SOURCE}
   if (cfg.neverRegister) { setInterval(() => {}, 1000); return; }
   const reg = await call('POST', '${ExtensionPath.register}', { '${ExtensionHeader.name}': cfg.registerAs ?? cfg.name }, JSON.stringify({ events: cfg.events }));
   log('registered ' + reg.status);
+  if (reg.status !== 200) { log('register-refused ' + reg.body); process.exit(4); }
   const id = reg.headers['${ExtensionHeader.identifier}'];
+  log('version ' + process.version);
   if (cfg.logEnv) log('env ' + JSON.stringify(process.env));
   if (cfg.initError) {
     await call('POST', '${ExtensionPath.initError}', { '${ExtensionHeader.identifier}': id, '${ExtensionHeader.functionErrorType}': 'Extension.TestInitError' }, '{}');

@@ -46,7 +46,6 @@ export class ProtocolError extends ExtensionError {
  * Lambda only requires the `Extension.<Reason>` shape; the reasons are ours.
  */
 export const ExtensionErrorType = {
-  registrationFailed: 'Extension.RegistrationFailed',
   nextEventFailed: 'Extension.NextEventFailed',
   unexpectedEvent: 'Extension.UnexpectedEvent',
 } as const;

@@ -68,7 +68,9 @@ export class ExtensionsApiClient {
 
   /**
    * Tells Lambda that init failed; Lambda then fails the environment's init.
-   * Works before a successful register too (no identifier to send then).
+   * Lambda requires the identifier on this call, so it is refused here, before
+   * any request, when register never succeeded: an extension that could not
+   * register reports by exiting non-zero, which fails init just the same.
    */
   async initError(errorType: string, error: unknown): Promise<void> {
     await this.postError(ExtensionPath.initError, 'initError', errorType, error);
@@ -80,8 +82,7 @@ export class ExtensionsApiClient {
   }
 
   private async postError(path: string, operation: string, errorType: string, error: unknown): Promise<void> {
-    const headers: Record<string, string> = { [ExtensionHeader.functionErrorType]: errorType };
-    if (this.extensionId !== undefined) headers[ExtensionHeader.identifier] = this.extensionId;
+    const headers: Record<string, string> = { ...this.identifierHeader(operation), [ExtensionHeader.functionErrorType]: errorType };
     const body: ErrorRequest = {
       errorType,
       errorMessage: error instanceof Error ? error.message : String(error),

@@ -23,8 +23,10 @@ export async function runGracefulShutdownExtension({ name, client, log, now = Da
   try {
     await client.register(name, [ExtensionEventType.shutdown]);
   } catch (error) {
-    log('ERROR', 'registration failed', { extension: name, ...describeError(error) });
-    await report(log, () => client.initError(ExtensionErrorType.registrationFailed, error));
+    // Not reported on init/error: Lambda requires the identifier a failed
+    // register never handed out, and refuses the call. Exiting non-zero
+    // during init is how Lambda learns of it, and it fails init.
+    log('ERROR', 'registration failed', { extension: name, errorReportedBy: 'exit code', ...describeError(error) });
     return 1;
   }
 

@@ -4,16 +4,23 @@
 import { build, type BuildOptions } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DIST_DIR, EXTENSION_NAME, HANDLER_FILE, PROJECT_ROOT } from '../src/protocol/artifacts';
+import { COORDINATOR_FILE_NAME, DIST_DIR, EXEC_WRAPPER_NAME, EXTENSION_NAME, HANDLER_FILE, PROJECT_ROOT } from '../src/protocol/artifacts';
+import { esbuildNodeTarget } from '../src/infrastructure/config/node-target';
 
 // mysql2 and the AWS SDK are CommonJS and call require() for Node built-ins;
 // an ESM bundle has no require of its own, so give it one.
 const ESM_REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
+/**
+ * esbuild's target: the Node of the functions' runtimes (`nodejs24.x` runs
+ * Node 24), the lowest among the environments, since one dist/ serves them all.
+ */
+export const NODE_TARGET = esbuildNodeTarget();
+
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  target: NODE_TARGET,
   format: 'esm',
   minify: true,
   keepNames: true,
@@ -84,6 +91,43 @@ export function extensionLauncher(nodeFlags: readonly string[]): string {
   ].join('\n');
 }
 
+/**
+ * The Managed Instances pieces of the layer: the main-thread coordinator
+ * (CommonJS, because `--require` preloads it before any ESM loader runs) and
+ * the exec wrapper that makes the runtime preload it.
+ */
+export async function buildCoordinator(distDir: string = DIST_DIR): Promise<void> {
+  const codeDir = path.join(distDir, 'layer', EXTENSION_NAME);
+  await build({
+    ...common,
+    format: 'cjs',
+    banner: {},
+    entryPoints: [path.join(PROJECT_ROOT, 'src/handler/coordinator/main.ts')],
+    outfile: path.join(codeDir, COORDINATOR_FILE_NAME),
+  });
+  const wrapper = path.join(codeDir, EXEC_WRAPPER_NAME);
+  writeFileSync(wrapper, execWrapperScript());
+  chmodSync(wrapper, 0o755);
+}
+
+/**
+ * Lambda starts the runtime as `$AWS_LAMBDA_EXEC_WRAPPER <runtime command...>`
+ * and wraps nothing else, so the coordinator never loads into an extension.
+ * The coordinator is found beside the wrapper's own path (the layer is at
+ * /opt in Lambda, in dist/layer locally) and goes in front of any
+ * NODE_OPTIONS the function sets; the quotes keep a path with spaces whole.
+ */
+export function execWrapperScript(): string {
+  return [
+    '#!/bin/sh',
+    `coordinator="$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)/${COORDINATOR_FILE_NAME}"`,
+    'NODE_OPTIONS="--require \\"$coordinator\\"${NODE_OPTIONS:+ $NODE_OPTIONS}"',
+    'export NODE_OPTIONS',
+    'exec "$@"',
+    '',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   // Build beside dist/ and swap it in, so that no stale file survives and a
@@ -91,7 +135,7 @@ async function main(): Promise<void> {
   const next = `${DIST_DIR}.next-${process.pid}`;
   const old = `${DIST_DIR}.old-${process.pid}`;
   rmSync(next, { recursive: true, force: true });
-  await Promise.all([buildHandler(next), buildExtension(EXTENSION_NODE_FLAGS, next)]);
+  await Promise.all([buildHandler(next), buildExtension(EXTENSION_NODE_FLAGS, next), buildCoordinator(next)]);
   if (existsSync(DIST_DIR)) renameSync(DIST_DIR, old);
   renameSync(next, DIST_DIR);
   rmSync(old, { recursive: true, force: true });

@@ -70,16 +70,16 @@ describe('the graceful-shutdown extension process', () => {
     }
   });
 
-  it('reports a refused registration on init/error and exits non-zero', async () => {
+  it('after a refused registration, exits non-zero with one error line and posts nothing Lambda would refuse', async () => {
     await launch({ registerStatus: ApiStatus.forbidden });
     const exit = await extension.exited();
-    const initError = api.requests.find((r) => r.path === ExtensionPath.initError);
 
-    expect(exit.code).not.toBe(0);
-    expect(exit.code).not.toBeNull();
-    expect(initError?.headers[ExtensionHeader.functionErrorType]).toBe(ExtensionErrorType.registrationFailed);
-    expect(JSON.parse(initError?.body ?? '{}').errorMessage).toContain('403');
-    expect(jsonLines(exit.output)).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'registration failed', status: 403 }));
+    expect(exit.code).toBe(1);
+    // init/error needs the identifier a refused register never handed out: the exit code is the report.
+    expect(api.requests.map((r) => r.path)).toEqual([ExtensionPath.register]);
+    const lines = jsonLines(exit.output);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'registration failed', status: 403 }));
+    expect(lines.filter((line) => line.level === 'WARN')).toEqual([]);
   });
 
   it('reports an event it did not subscribe to on exit/error and exits non-zero', async () => {

@@ -78,14 +78,26 @@ describe('ExtensionsApiClient', () => {
     expect(Array.isArray(body.stackTrace)).toBe(true);
   });
 
-  it('posts init/error without an identifier when register itself failed', async () => {
+  it('refuses to post init/error when register failed: Lambda requires the identifier it never handed out', async () => {
     const client = await start({ registerStatus: ApiStatus.forbidden });
     await expect(client.register('graceful-shutdown', [ExtensionEventType.shutdown])).rejects.toThrow(ApiStatusError);
-    await client.initError('Extension.RegistrationFailed', 'refused');
+    const sent = api.requests.length;
 
-    const request = await api.waitFor(ExtensionPath.initError);
-    expect(request.headers[ExtensionHeader.identifier]).toBeUndefined();
-    expect(JSON.parse(request.body)).toEqual({ errorType: 'Extension.RegistrationFailed', errorMessage: 'refused' });
+    await expect(client.initError('Extension.RegistrationFailed', 'refused')).rejects.toMatchObject({
+      name: 'ExtensionError', context: { operation: 'initError' },
+    });
+    expect(api.requests).toHaveLength(sent);
+  });
+
+  it('runs against an API as strict as Lambda: a call without the registered identifier is refused with 403', async () => {
+    await start();
+    const raw = new NodeHttpTransport(parseRuntimeApi(api.address, 'AWS_LAMBDA_RUNTIME_API'));
+    try {
+      const response = await raw.request('POST', ExtensionPath.initError, { [ExtensionHeader.functionErrorType]: 'Extension.Test' }, '{}');
+      expect(response.status).toBe(ApiStatus.forbidden);
+    } finally {
+      raw.close();
+    }
   });
 
   it('posts exit/error with the identifier and the error type header', async () => {

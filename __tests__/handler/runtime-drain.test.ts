@@ -4,6 +4,7 @@
 // "Aborted connection" line; the runtime gone by its own SIGTERM inside its
 // share, never SIGKILLed. The no-extension case (SIGKILL, no SIGTERM) shows
 // the same assertions failing.
+import { FunctionEnv } from '../../src/protocol/function-env';
 import type { RowDataPacket } from 'mysql2';
 import { startMysqlServer, type MysqlServer, type ServerStatus } from '../../src/testing/mysql-server';
 import { startRuntime, type RuntimeUnderTest } from './runtime-harness';
@@ -53,6 +54,11 @@ async function sleepingStatements(seconds: number): Promise<number> {
 }
 
 const env = (extra: Record<string, string> = {}) => ({ ...server.handlerEnv(), HANDLER_DEBUG_ACTIONS: 'true', ...extra });
+/**
+ * Where the drain must wait for its deadline: a budget far below the 300 ms
+ * share, so late timers on a busy machine cannot turn it into a SIGKILL.
+ */
+const DEADLINE_BOUND = { [FunctionEnv.shutdownBudgetMs]: '50' };
 const FILL_POOL = { action: 'debug-sleep', seconds: 0, parallel: 2 };
 
 describe('the handler under aws-lambda-ric, at shutdown', () => {
@@ -104,7 +110,7 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
   });
 
   it('exits inside its share when the function times out with a statement in flight', async () => {
-    runtime = await startRuntime({ env: env(), timeoutMs: 1_000 });
+    runtime = await startRuntime({ env: env(DEADLINE_BOUND), timeoutMs: 1_000 });
     await runtime.invoke({ action: 'health' });
     // The timeout resets the environment: SIGTERM arrives while SELECT SLEEP(5) runs.
     expect(await runtime.invoke({ action: 'debug-sleep', seconds: 5 })).toMatchObject({ outcome: 'timeout' });
@@ -113,7 +119,7 @@ describe('the handler under aws-lambda-ric, at shutdown', () => {
   });
 
   it('exits inside its share when the server does not answer (SIGSTOPped)', async () => {
-    runtime = await startRuntime({ env: env() });
+    runtime = await startRuntime({ env: env(DEADLINE_BOUND) });
     await runtime.invoke({ action: 'health' });
     await server.suspend();
     try {

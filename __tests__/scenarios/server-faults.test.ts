@@ -3,7 +3,7 @@
 // restarts while the environment is frozen. The runtime must still leave
 // inside its budget, and a caller must never see the stale connection.
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
-import { CLEAN, POOL_SIZE, ServerWatch, expectRuntimeExitedWithinBudget, get, put, served, sleepOn, useEnvironments, useServer } from './support';
+import { CLEAN, POOL_SIZE, ServerWatch, expectRuntimeExitedWithinBudget, get, put, served, sleepOn, useEnvironments, useServer, DEADLINE_BOUND_ENV } from './support';
 
 const server = useServer();
 const startEnvironment = useEnvironments(server);
@@ -11,7 +11,7 @@ const startEnvironment = useEnvironments(server);
 describe('the server unreachable at SIGTERM (mariadbd SIGSTOPped)', () => {
   it('still lets the runtime exit inside its 300 ms share, never SIGKILLed', async () => {
     const watch = await ServerWatch.start(server());
-    const env = await startEnvironment();
+    const env = await startEnvironment({ env: DEADLINE_BOUND_ENV });
     expect((await env.invoke(put('hang-1', { a: 1 }))).outcome).toBe('success');
     expect((await env.invoke(sleepOn(POOL_SIZE))).outcome).toBe('success');
 

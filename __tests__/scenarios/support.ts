@@ -9,6 +9,7 @@ import {
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
 import { ShutdownMode } from '../../src/protocol/artifacts';
 import { FunctionEnv } from '../../src/protocol/function-env';
+import { withFunctionUser } from '../../src/database/local-server';
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
 import {
   ABORTED_CONNECTION_LINE, readCounters, settleCounters, type ServerCounters,
@@ -127,7 +128,8 @@ export function expectExtensionsLeftOnTheirOwn(report: EnvironmentReport): void 
 export function useServer(): () => MysqlServer {
   let server: MysqlServer | undefined;
   beforeAll(async () => {
-    server = await startMysqlServer({ privateOnly: true });
+    // The handler connects as the user db:bootstrap makes (SELECT, INSERT, UPDATE on its table), as on AWS.
+    server = await withFunctionUser(await startMysqlServer({ privateOnly: true }));
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
@@ -194,6 +196,14 @@ export async function invokeTimes(env: Environment, count: number, event: (i: nu
 export const put = (id: string, data: unknown) => ({ action: 'put', id, data });
 /** The handler's guarded debug action: `parallel` statements at once, so the pool opens that many connections. */
 export const sleepOn = (connections: number, seconds = 0) => ({ action: 'debug-sleep', seconds, parallel: connections });
+/**
+ * For the scenarios whose drain must wait for its deadline (a statement in
+ * flight, an unreachable server): a budget far below the runtime's 300 ms
+ * share, so a busy machine's late timers cannot turn "ended at its deadline"
+ * into a SIGKILL. The claim is the same at any budget below the share.
+ */
+export const DEADLINE_BOUND_ENV = { [FunctionEnv.shutdownBudgetMs]: '50' };
+
 /** The pool's size by default (DB_POOL_SIZE): two connections, both left idle. */
 export const POOL_SIZE = 2;
 export const get = (id: string) => ({ action: 'get', id });

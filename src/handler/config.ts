@@ -3,10 +3,12 @@
 // deploy time) instead of its first request. Errors name the variable and
 // never echo a value that could be a secret.
 import {
-  DbAuth, DbTls, DrainStrategy, FunctionEnv, MYSQL_PORT, POOL_SIZE, SHUTDOWN_BUDGET_MS, maxShutdownBudgetMs,
+  DbAuth, DbTls, DrainStrategy, FunctionEnv, MAX_CONCURRENCY, MYSQL_PORT, POOL_SIZE, SHUTDOWN_BUDGET_MS, WORKER_COUNT,
+  maxShutdownBudgetMs, poolSizePerWorker,
 } from '../protocol/function-env';
 import { ShutdownMode } from '../protocol/shutdown-mode';
 import { ConfigError } from './errors';
+import { MAX_PARALLEL } from './events';
 
 // The handler's own names for the contract's value sets.
 export const AuthMode = DbAuth;
@@ -25,7 +27,17 @@ export interface HandlerConfig {
   readonly password?: string;
   readonly tls: TlsMode;
   readonly region: string | undefined;
+  /** Connections this pool may open: DB_POOL_SIZE, or on Managed Instances this worker's share of it. */
   readonly poolSize: number;
+  /**
+   * Statements that may wait for a connection: every invocation this pool can
+   * serve at once (one on-demand; all of AWS_LAMBDA_MAX_CONCURRENCY could land
+   * on one worker) times the statements one invocation runs at once. Bounded,
+   * so a leak still shows, but never the reason a valid request fails.
+   */
+  readonly poolQueueLimit: number;
+  /** Managed Instances only: what the pool was sized from. */
+  readonly managedInstances?: { readonly maxConcurrency: number; readonly workerCount: number | undefined };
   readonly shutdownBudgetMs: number;
   readonly drainStrategy: DrainStrategy;
   /** `in-process`: the handler registers an internal extension at Init instead of relying on the layer. */
@@ -63,6 +75,17 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+/**
+ * SHUTDOWN_BUDGET_MS, validated against the runtime's share for the shutdown
+ * mode. Its own export: the main-thread coordinator needs the budget and
+ * nothing else of the configuration.
+ */
+export function loadShutdownBudget(env: Env = process.env): { shutdownMode: ShutdownMode; shutdownBudgetMs: number } {
+  const shutdownMode = oneOf(env, FunctionEnv.shutdownMode, Object.values(ShutdownMode), ShutdownMode.layer);
+  const shutdownBudgetMs = integer(env, FunctionEnv.shutdownBudgetMs, SHUTDOWN_BUDGET_MS.default, SHUTDOWN_BUDGET_MS.min, maxShutdownBudgetMs(shutdownMode));
+  return { shutdownMode, shutdownBudgetMs };
+}
+
 export function loadConfig(env: Env = process.env): HandlerConfig {
   const host = required(env, FunctionEnv.host);
   const port = integer(env, FunctionEnv.port, MYSQL_PORT, 1, 65_535);
@@ -86,7 +109,15 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
     if (!region) throw new ConfigError(FunctionEnv.region, 'is required when DB_AUTH=iam (the token is signed for a region)');
   }
 
-  const shutdownMode = oneOf(env, FunctionEnv.shutdownMode, Object.values(ShutdownMode), ShutdownMode.layer);
+  const { shutdownMode, shutdownBudgetMs } = loadShutdownBudget(env);
+  const configuredPoolSize = integer(env, FunctionEnv.poolSize, POOL_SIZE.default, POOL_SIZE.min, POOL_SIZE.max);
+  const managedInstances = loadManagedInstances(env);
+  if (managedInstances && shutdownMode === ShutdownMode.inProcess) {
+    throw new ConfigError(FunctionEnv.shutdownMode, `must be "${ShutdownMode.layer}" on Managed Instances (${FunctionEnv.maxConcurrency} is set): every worker thread would register the same internal extension, and the exec wrapper that lets the workers drain ships in the layer`);
+  }
+  const poolSize = managedInstances
+    ? poolSizePerWorker(configuredPoolSize, managedInstances.maxConcurrency, managedInstances.workerCount)
+    : configuredPoolSize;
   return {
     host,
     port,
@@ -96,12 +127,23 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
     ...(password === undefined ? {} : { password }),
     tls,
     region,
-    poolSize: integer(env, FunctionEnv.poolSize, POOL_SIZE.default, POOL_SIZE.min, POOL_SIZE.max),
-    shutdownBudgetMs: integer(env, FunctionEnv.shutdownBudgetMs, SHUTDOWN_BUDGET_MS.default, SHUTDOWN_BUDGET_MS.min, maxShutdownBudgetMs(shutdownMode)),
+    poolSize,
+    poolQueueLimit: (managedInstances?.maxConcurrency ?? 1) * MAX_PARALLEL,
+    ...(managedInstances ? { managedInstances } : {}),
+    shutdownBudgetMs,
     drainStrategy: oneOf(env, FunctionEnv.drainStrategy, Object.values(DrainStrategy), DrainStrategy.graceful),
     shutdownMode,
     debugActions: env[FunctionEnv.debugActions] === 'true',
   };
+}
+
+/** Set by Lambda on Managed Instances: aws-lambda-ric runs the handler in worker threads exactly when it is. */
+function loadManagedInstances(env: Env): HandlerConfig['managedInstances'] {
+  if (env[FunctionEnv.maxConcurrency] === undefined) return undefined;
+  const maxConcurrency = integer(env, FunctionEnv.maxConcurrency, MAX_CONCURRENCY.min, MAX_CONCURRENCY.min, MAX_CONCURRENCY.max);
+  const workers = env[FunctionEnv.workerCount]?.trim();
+  const workerCount = workers ? integer(env, FunctionEnv.workerCount, WORKER_COUNT.min, WORKER_COUNT.min, WORKER_COUNT.max) : undefined;
+  return { maxConcurrency, workerCount };
 }
 
 /** The configuration as it may be logged: the password replaced by whether it is set. */

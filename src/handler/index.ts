@@ -1,8 +1,10 @@
 // The Lambda entry point (`index.handler`). Everything here runs once per
-// execution environment, during Init: configuration is validated, the
+// execution environment (on Managed Instances, once per worker thread, each
+// with its own pool), during Init: configuration is validated, the
 // shutdown listener installed and, in in-process mode, the internal extension
 // registered (top-level await, so Init does not end before it). The pool
 // itself is created by the first invocation that needs it.
+import { isMainThread } from 'node:worker_threads';
 import { registerInProcessExtension } from '../../extension/in-process';
 import { createIamTokenProvider, iamAuthPlugins } from './auth';
 import { AuthMode, ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
@@ -13,6 +15,7 @@ import { createLogger } from './logger';
 import { DatabasePool } from './pool';
 import { ItemRepository } from './repository';
 import { tlsOptions } from './tls';
+import { installWorkerDrainListener } from './worker-drain';
 
 const logger = createLogger({ base: { function: process.env.AWS_LAMBDA_FUNCTION_NAME } });
 
@@ -32,7 +35,13 @@ const pool = new DatabasePool({
   ssl: tlsOptions(config),
   ...(config.auth === AuthMode.iam ? { authPlugins: iamAuthPlugins(createIamTokenProvider(config)) } : {}),
 });
-installShutdownHandler({ pool, logger, budgetMs: config.shutdownBudgetMs, strategy: config.drainStrategy });
+// In a worker thread (Managed Instances) no signal ever arrives: the main
+// thread's coordinator asks for the drain instead.
+if (isMainThread) {
+  installShutdownHandler({ pool, logger, budgetMs: config.shutdownBudgetMs, strategy: config.drainStrategy });
+} else {
+  installWorkerDrainListener({ pool, logger, strategy: config.drainStrategy });
+}
 
 if (config.shutdownMode === ShutdownMode.inProcess) {
   await registerInProcessExtension();

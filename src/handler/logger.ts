@@ -57,15 +57,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 }
 
-/** A log call must never throw: BigInts become strings, cycles become "[Circular]". */
+/**
+ * A log call must never throw: BigInts become strings, cycles become
+ * "[Circular]". Only an object that contains itself is a cycle: the same
+ * value referenced twice (a cause logged beside its error) prints in full
+ * both times, so only the current path from the root is remembered.
+ */
 function safeStringify(value: unknown): string {
-  const seen = new WeakSet<object>();
-  return JSON.stringify(value, (_key, item: unknown) => {
+  const path: object[] = [];
+  return JSON.stringify(value, function replace(this: unknown, _key, item: unknown) {
     if (typeof item === 'bigint') return item.toString();
-    if (typeof item === 'object' && item !== null) {
-      if (seen.has(item)) return '[Circular]';
-      seen.add(item);
-    }
+    if (typeof item !== 'object' || item === null) return item;
+    // `this` is the object holding `item`: whatever is deeper on the path was a finished sibling.
+    while (path.length > 0 && path[path.length - 1] !== this) path.pop();
+    if (path.includes(item)) return '[Circular]';
+    path.push(item);
     return item;
   });
 }

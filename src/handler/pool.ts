@@ -211,9 +211,9 @@ export class DatabasePool {
       connectionLimit: config.poolSize,
       maxIdle: config.poolSize,
       idleTimeout: POOL_IDLE_TIMEOUT_MS,
-      // One invocation at a time: a caller never waits long for a connection, and a
-      // queue would only hide a leak.
-      queueLimit: config.poolSize,
+      // Bounded by what the configuration allows at once (see poolQueueLimit),
+      // so a valid request waits for a connection instead of failing.
+      queueLimit: config.poolQueueLimit,
       connectTimeout: CONNECT_TIMEOUT_MS,
       supportBigNumbers: true,
       stream: () => this.sockets.open(config.host, config.port),

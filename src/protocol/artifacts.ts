@@ -34,3 +34,7 @@ export const LAMBDA_TASK_MOUNT = '/var/task';
 export const EXEC_WRAPPER_NAME = 'exec-wrapper';
 export const EXEC_WRAPPER_FILE = path.join(EXTENSION_CODE_DIR, EXEC_WRAPPER_NAME);
 export const EXEC_WRAPPER_LAMBDA_PATH = `${LAMBDA_LAYER_MOUNT}/${EXTENSION_NAME}/${EXEC_WRAPPER_NAME}`;
+
+/** The main-thread coordinator the wrapper preloads, beside the wrapper in the layer. */
+export const COORDINATOR_FILE_NAME = 'coordinator.cjs';
+export const COORDINATOR_FILE = path.join(EXTENSION_CODE_DIR, COORDINATOR_FILE_NAME);

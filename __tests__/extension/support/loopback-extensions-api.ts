@@ -1,11 +1,13 @@
 // A minimal Extensions API on 127.0.0.1:0 for the client tests, the
 // failed-registration test and bench/extension-startup.ts: it records every
 // request, answers register with a configurable status, and parks `next` until
-// the test hands it an event. Deliberately not the emulator: these tests pin
-// the extension's side of the protocol on their own.
+// the test hands it an event. As strict as Lambda about the identifier: every
+// call after register must carry the one it handed out, or gets 403.
+// Deliberately not the emulator: these tests pin the extension's side of the
+// protocol on their own.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiStatus, ExtensionHeader, ExtensionPath } from '../../../src/protocol/lambda-api';
+import { ApiErrorType, ApiStatus, ExtensionHeader, ExtensionPath } from '../../../src/protocol/lambda-api';
 
 export interface RecordedRequest {
   method: string;
@@ -32,6 +34,8 @@ export class LoopbackExtensionsApi {
   private readonly server: http.Server;
   private readonly parked: http.ServerResponse[] = [];
   private readonly waiters: { path: string; resolve: (r: RecordedRequest) => void }[] = [];
+  /** The identifier handed out by a successful register; later calls must send it. */
+  private registeredId: string | undefined;
 
   private constructor(private readonly options: LoopbackOptions) {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -99,7 +103,10 @@ export class LoopbackExtensionsApi {
         const status = this.options.registerStatus ?? ApiStatus.ok;
         const identifier = this.options.identifier ?? 'ext-id-1';
         const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (status === ApiStatus.ok && identifier !== '') headers[ExtensionHeader.identifier] = identifier;
+        if (status === ApiStatus.ok && identifier !== '') {
+          headers[ExtensionHeader.identifier] = identifier;
+          this.registeredId = identifier;
+        }
         const body = this.options.registerBody
           ?? (status === ApiStatus.ok
             ? JSON.stringify({ functionName: 'loopback-fn', functionVersion: '$LATEST', handler: 'index.handler' })
@@ -108,14 +115,26 @@ export class LoopbackExtensionsApi {
         return;
       }
       case ExtensionPath.next:
+        if (this.refusedWithoutIdentifier(request, res)) return;
         this.parked.push(res);
         return;
       case ExtensionPath.initError:
       case ExtensionPath.exitError:
+        if (this.refusedWithoutIdentifier(request, res)) return;
         res.writeHead(ApiStatus.accepted, { 'content-type': 'application/json' }).end('{"status":"OK"}');
         return;
       default:
         res.writeHead(ApiStatus.notFound).end();
     }
+  }
+
+  /** Lambda's answer to a call without the registered identifier: 403, and the call has no effect. */
+  private refusedWithoutIdentifier(request: RecordedRequest, res: http.ServerResponse): boolean {
+    const id = request.headers[ExtensionHeader.identifier.toLowerCase()];
+    if (id !== undefined && id === this.registeredId) return false;
+    const errorType = id === undefined ? ApiErrorType.extensionMissingIdentifier : ApiErrorType.extensionUnknownIdentifier;
+    res.writeHead(ApiStatus.forbidden, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ errorMessage: `${ExtensionHeader.identifier}: ${id === undefined ? 'missing' : `unknown "${String(id)}"`}`, errorType }));
+    return true;
   }
 }

@@ -1,0 +1,64 @@
+// The worker-thread side of the drain on Managed Instances. A worker thread
+// never sees SIGTERM (Node delivers signals to the main thread only), so the
+// handler, when loaded in a worker, listens on the drain channel instead: the
+// main-thread coordinator asks, this worker drains its own pool exactly as
+// the on-demand drain does and answers with its report. Ending the process is
+// the coordinator's job, once every worker has answered.
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import {
+  WORKER_DRAIN_CHANNEL, WorkerDrainMessageType, parseWorkerDrainMessage,
+  type DrainRequest, type WorkerDrainReport, type WorkerDrained, type WorkerReady,
+} from '../protocol/worker-drain';
+import { DrainStrategy } from './config';
+import { describeError } from './errors';
+import type { Logger } from './logger';
+import type { DatabasePool } from './pool';
+
+export interface WorkerDrainOptions {
+  pool: DatabasePool;
+  logger: Logger;
+  strategy: DrainStrategy;
+  /** Tests use a channel of their own, so parallel tests never hear each other. */
+  channelName?: string;
+  clock?: () => number;
+}
+
+/** Opens the channel, announces this worker, and drains once on request; returns a function that closes it (tests). */
+export function installWorkerDrainListener(options: WorkerDrainOptions): () => void {
+  const { pool, logger, strategy } = options;
+  const clock = options.clock ?? Date.now;
+  const channel = new BroadcastChannel(options.channelName ?? WORKER_DRAIN_CHANNEL);
+  // The runtime's own `next` loop keeps the worker alive; the channel must not.
+  channel.unref();
+  let draining: Promise<void> | undefined;
+
+  const drain = async (request: DrainRequest): Promise<void> => {
+    const startedAt = clock();
+    let report: WorkerDrainReport;
+    try {
+      if (strategy === DrainStrategy.naive) {
+        // BASELINE ONLY: trusts pool.end()'s promise, as the on-demand baseline does.
+        await pool.endNaively().catch(() => undefined);
+        report = { poolCreated: pool.state().created, closedCleanly: 0, closedWithError: 0, destroyed: 0, durationMs: clock() - startedAt };
+      } else {
+        const { poolCreated, closedCleanly, closedWithError, destroyed, durationMs } = await pool.drain(Math.max(0, request.deadlineEpochMs - clock()));
+        report = { poolCreated, closedCleanly, closedWithError, destroyed, durationMs };
+      }
+    } catch (error) {
+      // drain() does not throw; if it ever does, an answer still beats silence.
+      logger.error('worker drain failed', { threadId, ...describeError(error) });
+      report = { poolCreated: true, closedCleanly: 0, closedWithError: 0, destroyed: 0, durationMs: clock() - startedAt };
+    }
+    const answer: WorkerDrained = { type: WorkerDrainMessageType.drained, threadId, report };
+    channel.postMessage(answer);
+  };
+
+  channel.onmessage = (event) => {
+    const message = parseWorkerDrainMessage(event.data);
+    if (message?.type !== WorkerDrainMessageType.drain) return;
+    draining ??= drain(message);
+  };
+  const ready: WorkerReady = { type: WorkerDrainMessageType.ready, threadId };
+  channel.postMessage(ready);
+  return () => channel.close();
+}

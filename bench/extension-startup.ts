@@ -19,7 +19,7 @@ import { build } from 'esbuild';
 import { pathWithNodeFirst, type LambdaNode } from '../src/emulator/lambda-node';
 import { EXTENSION_EXECUTABLE, PROJECT_ROOT } from '../src/protocol/artifacts';
 import { ExtensionPath, LambdaEnv, ShutdownBudget, ShutdownReason } from '../src/protocol/lambda-api';
-import { LoopbackExtensionsApi } from '../__tests__/extension/support/loopback-extensions-api';
+import { LoopbackExtensionsApi } from '../src/testing/loopback-extensions-api';
 import { summarize, type Summary } from './lib/stats';
 
 /** Long enough after `next` for the extension's heap to reach its resting size. */

@@ -10,6 +10,7 @@
 //   npm run local -- --managed-instances --no-coordinator
 //                                     its baseline: no exec wrapper, SIGTERM kills every worker's pool
 //   npm run local -- --idle-ms=5000   how long the environment stays idle (frozen on-demand) before the spindown
+import { settleCounters } from '../src/testing/server-counters';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeMode, DEFAULT_EXTENSIONS_DIR, InitFailedError, LambdaNodeError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
@@ -17,7 +18,7 @@ import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline'
 import { workerRows, workerSummary } from '../src/emulator/worker-timeline';
 import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
 import { FunctionEnv } from '../src/protocol/function-env';
-import { startMysqlServer, type MysqlServer, type ServerStatus } from '../src/testing/mysql-server';
+import { startMysqlServer, type ServerStatus } from '../src/testing/mysql-server';
 
 type Mode = 'layer' | 'no-extension' | 'in-process' | 'managed-instances';
 
@@ -33,8 +34,6 @@ const USAGE = 'usage: npm run local [-- --no-extension | --in-process | --manage
 /** Managed Instances: invocations per worker at once, and how many puts run concurrently. */
 const CONCURRENCY_PER_WORKER = 2;
 const CONCURRENT_PUTS = 12;
-const SETTLE_TIMEOUT_MS = 3_000;
-const STABLE_MS = 25;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { mode: 'layer', idleMs: 2_000, workers: 3, noCoordinator: false };
@@ -60,34 +59,11 @@ function parseArgs(argv: string[]): Args {
 }
 
 const rel = (file: string) => path.relative(PROJECT_ROOT, file) || '.';
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const indent = (lines: string[]) => lines.map((line) => `  ${line}`).join('\n');
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 function counters(status: ServerStatus): string {
   return `Aborted_clients ${status.abortedClients}   Threads_connected ${status.threadsConnected}`;
-}
-
-/**
- * Waits (bounded) for the server to notice closed sockets, then for its abort
- * counter to stop moving: MariaDB ends a thread a moment before it counts the
- * aborted client, so the first read after Threads_connected drops can miss it.
- */
-async function settle(server: MysqlServer, threadsBefore: number): Promise<ServerStatus> {
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  let status = await server.status();
-  for (let i = 0; i < 300 && Date.now() < deadline && status.threadsConnected > threadsBefore; i += 1) {
-    await sleep(10);
-    status = await server.status();
-  }
-  for (let i = 0; i < 20 && Date.now() < deadline; i += 1) {
-    await sleep(STABLE_MS);
-    const again = await server.status();
-    const moved = again.abortedClients !== status.abortedClients;
-    status = again;
-    if (!moved) break;
-  }
-  return status;
 }
 
 /** The runtime's own structured log lines about SIGTERM (the handler logs one when it drains), compacted. */
@@ -186,7 +162,7 @@ async function run(args: Args): Promise<number> {
     const open = (await server.status()).threadsConnected - before.threadsConnected;
     await env.idle(args.idleMs);
     const report = await env.shutdown();
-    const after = await settle(server, before.threadsConnected);
+    const after = await settleCounters(server, before.threadsConnected);
 
     console.log('Timeline (ms on the environment\'s monotonic clock)\n');
     console.log(indent(phaseRows(report, invokes)));

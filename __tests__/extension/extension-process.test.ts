@@ -8,7 +8,7 @@ import {
   ApiStatus, ExtensionEventType, ExtensionHeader, ExtensionPath, LambdaEnv, ShutdownBudget, ShutdownReason,
 } from '../../src/protocol/lambda-api';
 import { ExtensionErrorType } from '../../extension/errors';
-import { LoopbackExtensionsApi, type LoopbackOptions } from './support/loopback-extensions-api';
+import { LoopbackExtensionsApi, type LoopbackOptions } from '../../src/testing/loopback-extensions-api';
 import { jsonLines, requireBuilt, spawnWithOutput, type Spawned } from './support/processes';
 
 describe('the graceful-shutdown extension process', () => {

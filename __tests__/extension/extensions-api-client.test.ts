@@ -6,7 +6,7 @@ import { ApiStatusError, ConfigurationError, ExtensionError, ProtocolError, Tran
 import { ExtensionsApiClient } from '../../extension/extensions-api-client';
 import { NodeHttpTransport, parseRuntimeApi } from '../../extension/http-transport';
 import { ApiStatus, ExtensionEventType, ExtensionHeader, ExtensionPath, ShutdownReason } from '../../src/protocol/lambda-api';
-import { LoopbackExtensionsApi, type LoopbackOptions } from './support/loopback-extensions-api';
+import { LoopbackExtensionsApi, type LoopbackOptions } from '../../src/testing/loopback-extensions-api';
 
 const shutdownEvent = { eventType: ExtensionEventType.shutdown, shutdownReason: ShutdownReason.spindown, deadlineMs: 1_700_000_002_000 };
 

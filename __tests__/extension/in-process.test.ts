@@ -10,7 +10,7 @@ import { InProcessRegistrationError, INTERNAL_EXTENSION_NAME, registerInProcessE
 import type { LogLine } from '../../extension/log';
 import { EXTENSION_NAME, PROJECT_ROOT } from '../../src/protocol/artifacts';
 import { ApiStatus, ExtensionHeader, ExtensionPath, LambdaEnv } from '../../src/protocol/lambda-api';
-import { LoopbackExtensionsApi } from './support/loopback-extensions-api';
+import { LoopbackExtensionsApi } from '../../src/testing/loopback-extensions-api';
 import { spawnWithOutput } from './support/processes';
 
 describe('registerInProcessExtension', () => {

@@ -1,5 +1,6 @@
 // Shared fixtures of the handler tests: a real private server per test file,
 // the handler's modules wired the way index.ts wires them, and a log recorder.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type HandlerConfig } from '../../src/handler/config';
 import { createDataApi, type DataApiHandler } from '../../src/handler/data-api';
 import { createLogger, type Logger } from '../../src/handler/logger';
@@ -42,7 +43,7 @@ export async function rowCount(server: MysqlServer, database: string): Promise<n
   return Number(rows[0]?.n);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** Polls `read` until `accept` holds or `timeoutMs` passes; returns the last reading (bounded, for server-side counters that lag a few ms). */
 export async function settle<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 2000): Promise<T> {

@@ -1,6 +1,7 @@
 // Resets and bad input: an invoke past the function timeout, a runtime that
 // dies mid-invoke, and malformed events. The environment must recover (a new
 // Init) or keep serving, and a caller must never see a half-done write.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ShutdownReason } from '../../src/protocol/lambda-api';
 import type { Environment } from '../../src/emulator';
 import type { RowDataPacket } from 'mysql2';
@@ -10,7 +11,6 @@ import { ServerWatch, get, put, runtimesOf, useEnvironments, useServer } from '.
 const server = useServer();
 const startEnvironment = useEnvironments(server);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function rowCount(): Promise<number> {
   // The helper's admin connection has no default database.

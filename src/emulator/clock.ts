@@ -13,7 +13,7 @@ export class Clock {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** Resolves with true when `promise` settles within ms, false otherwise; the timer never outlives the race. */
 export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {

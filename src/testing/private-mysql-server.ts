@@ -1,5 +1,6 @@
 // A private mariadbd (or mysqld) in a temporary directory on a free loopback
 // port, with real users and an error log that records every aborted connection.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DbAuth, DbTls, FunctionEnv } from '../protocol/function-env';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -63,7 +64,6 @@ function allThreadsStopped(pid: number): boolean {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * install-db takes ~0.5 s; a copy of its output takes a few ms. One template per

@@ -7,7 +7,7 @@
 // protocol on their own.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiErrorType, ApiStatus, ExtensionHeader, ExtensionPath } from '../../../src/protocol/lambda-api';
+import { ApiErrorType, ApiStatus, ExtensionHeader, ExtensionPath } from '../protocol/lambda-api';
 
 export interface RecordedRequest {
   method: string;

@@ -7,7 +7,7 @@ import { LambdaLayerVersion } from '@cdktf/provider-aws/lib/lambda-layer-version
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import type { EnvironmentInput } from '../../src/infrastructure/config/types';
-import { DEV_INPUT, onlyResource, resourcesOf, sgRef, sgRules, statementsOf, synthEnvironment, type Json } from './support';
+import { DEV_INPUT, logGroupNamed, onlyResource, resourcesOf, sgRef, sgRules, statementsOf, synthEnvironment, type Json } from './support';
 
 const EXISTING_NETWORK = { createVpc: false, existingVpcId: 'vpc-0a1b2c3d4e5f67890', existingSubnetIds: ['subnet-0aaa1111bbbb2222c', 'subnet-0ddd3333eeee4444f'] };
 const EXISTING_PROXY = {
@@ -64,9 +64,9 @@ describe('bring your own RDS Proxy', () => {
     ]);
   });
 
-  it('builds rds-db:connect from the given proxy ARN and user', () => {
+  it("builds rds-db:connect from the given proxy ARN and user, in the proxy's partition, region and account", () => {
     const connect = statementsOf(byo.tf, '-function').find((st) => st.Sid === 'ConnectThroughProxy');
-    expect(connect?.Resource).toBe('arn:${data.aws_partition.partition.partition}:rds-db:eu-west-1:${data.aws_caller_identity.account.account_id}:dbuser:prx-0123456789abcdef0/orders_lambda');
+    expect(connect?.Resource).toBe('arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-0123456789abcdef0/orders_lambda');
   });
 
   it('points the function at the existing endpoint', () => {
@@ -118,7 +118,7 @@ describe('optional hardening', () => {
   const s = synthEnvironment('kms', { ...DEV_INPUT, logs: { retentionDays: 365, kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666' } });
 
   it('CKV_AWS_158: encrypts the log group with the configured KMS key', () => {
-    expect(onlyResource(s.tf, 'aws_cloudwatch_log_group').kms_key_id).toBe('arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666');
+    expect(logGroupNamed(s.tf, '/aws/lambda/graceful-shutdown-kms').group.kms_key_id).toBe('arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666');
   });
 });
 
@@ -133,7 +133,7 @@ describe('importing existing resources', () => {
   const s = synthEnvironment('adopt', { ...DEV_INPUT, imports: { logGroup: '/aws/lambda/graceful-shutdown-adopt', functionRole: 'graceful-shutdown-adopt-function' } });
 
   it('writes a Terraform import block for each configured resource', () => {
-    const logGroup = Object.keys(resourcesOf(s.tf, 'aws_cloudwatch_log_group'))[0];
+    const logGroup = logGroupNamed(s.tf, '/aws/lambda/graceful-shutdown-adopt').id;
     const role = Object.keys(resourcesOf(s.tf, 'aws_iam_role')).find((k) => k.startsWith('function-role'));
     expect(s.tf.import).toEqual(expect.arrayContaining([
       { id: '/aws/lambda/graceful-shutdown-adopt', to: `aws_cloudwatch_log_group.${logGroup}` },

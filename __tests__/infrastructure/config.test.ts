@@ -85,7 +85,7 @@ describe('the connection budget', () => {
     expect(estimatedMaxConnections('db.t4g.micro')).toBe(64);
     expect(estimatedMaxConnections('db.m7g.large')).toBe(512);
     expect(proxyConnectionBudget(512, 60)).toBe(307);
-    expect(resolveEnvironments(environments).map((e) => [e.name, e.connectionBudget])).toEqual([['dev', 32], ['prod', 307]]);
+    expect(resolveEnvironments(environments).map((e) => [e.name, e.connectionBudget])).toEqual([['dev', 32], ['prod', 307], ['steady', 128]]);
   });
 
   it('refuses reserved concurrency x pool size beyond the budget, and says how the budget was computed', () => {

@@ -1,6 +1,6 @@
 // The IAM policies, compared EXACTLY: a widened action or resource fails here.
 import { environments } from '../../src/infrastructure/config/environments';
-import { parsePolicy, ref, resourcesOf, statementsOf, synthEnvironment, type Json } from './support';
+import { logGroupNamed, parsePolicy, ref, resourcesOf, statementsOf, synthEnvironment, type Json } from './support';
 
 const dev = synthEnvironment('dev', environments.dev);
 const prod = synthEnvironment('prod', environments.prod);
@@ -19,7 +19,7 @@ describe('the function role', () => {
 
   it('allows exactly: own log group, ENI describe, ENI manage in its account and region, rds-db:connect as one user', () => {
     expect(statementsOf(dev.tf, '-function')).toEqual([
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${ref(dev.tf, 'aws_cloudwatch_log_group', 'arn')}:*` },
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupNamed(dev.tf, '/aws/lambda/graceful-shutdown-dev').ref('arn')}:*` },
       { Sid: 'DescribeNetworkInterfaces', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
       {
         Sid: 'ManageNetworkInterfaces',
@@ -27,7 +27,7 @@ describe('the function role', () => {
         Action: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         Resource: ec2('*/*'),
       },
-      { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: `arn:${PARTITION}:rds-db:eu-west-1:${ACCOUNT}:dbuser:${proxyResourceId}/dbadmin` },
+      { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: `arn:${PARTITION}:rds-db:eu-west-1:${ACCOUNT}:dbuser:${proxyResourceId}/app_rw` },
     ]);
   });
 
@@ -51,9 +51,12 @@ describe('the function role', () => {
 });
 
 describe('the proxy role', () => {
-  it('reads only the database secret, and decrypts it only through Secrets Manager', () => {
+  it('reads only the two database secrets (master and function user), and decrypts only through Secrets Manager', () => {
     expect(statementsOf(dev.tf, '-proxy')).toEqual([
-      { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ref(dev.tf, 'aws_db_instance', 'master_user_secret[0].secret_arn') },
+      {
+        Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'],
+        Resource: [ref(dev.tf, 'aws_db_instance', 'master_user_secret[0].secret_arn'), ref(dev.tf, 'aws_secretsmanager_secret', 'arn')],
+      },
       {
         Sid: 'DecryptDatabaseSecret', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ref(dev.tf, 'aws_db_instance', 'master_user_secret[0].kms_key_id'),
         Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },

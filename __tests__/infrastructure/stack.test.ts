@@ -7,7 +7,7 @@ import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
 import { Route } from '@cdktf/provider-aws/lib/route';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { environments } from '../../src/infrastructure/config/environments';
-import { onlyResource, ref, resourcesOf, sgRef, sgRules, synthEnvironment, type Json, type Synthesized } from './support';
+import { logGroupNamed, onlyResource, ref, resourcesOf, sgRef, sgRules, synthEnvironment, type Json, type Synthesized } from './support';
 
 const dev: Synthesized = synthEnvironment('dev', environments.dev);
 const prod: Synthesized = synthEnvironment('prod', environments.prod);
@@ -107,13 +107,14 @@ describe('database', () => {
     expect(dbOf(dev).multi_az).toBe(false);
   });
 
-  it('CKV_AWS_293: prod has deletion protection and leaves a final snapshot; dev can be destroyed', () => {
-    expect(dbOf(prod)).toMatchObject({ deletion_protection: true, skip_final_snapshot: false, final_snapshot_identifier: 'graceful-shutdown-prod-final' });
+  it('CKV_AWS_293: prod has deletion protection and leaves a final snapshot named with its creation time; dev can be destroyed', () => {
+    expect(dbOf(prod)).toMatchObject({ deletion_protection: true, skip_final_snapshot: false });
+    expect(dbOf(prod).final_snapshot_identifier).toMatch(/^graceful-shutdown-prod-final-\$\{terraform_data\.[^}]+\.output\["at"\]\}$/);
     expect(dbOf(dev)).toMatchObject({ deletion_protection: false, skip_final_snapshot: true });
   });
 
   it('CKV_AWS_133: keeps automated backups (retention from config)', () => {
-    expect(dbOf(dev).backup_retention_period).toBe(1);
+    expect(dbOf(dev).backup_retention_period).toBe(3);
     expect(dbOf(prod).backup_retention_period).toBe(14);
   });
 
@@ -130,11 +131,12 @@ describe('database', () => {
 describe('RDS Proxy', () => {
   const proxy = onlyResource(prod.tf, 'aws_db_proxy');
 
-  it('requires TLS and IAM authentication over the RDS-managed master secret', () => {
+  it('requires TLS and IAM authentication over the RDS-managed master secret and the function user\'s secret', () => {
     expect(proxy).toMatchObject({ engine_family: 'MYSQL', require_tls: true, idle_client_timeout: 1800 });
-    expect(proxy.auth).toEqual([expect.objectContaining({
-      auth_scheme: 'SECRETS', iam_auth: 'REQUIRED', secret_arn: ref(prod.tf, 'aws_db_instance', 'master_user_secret[0].secret_arn'),
-    })]);
+    expect(proxy.auth).toEqual([
+      expect.objectContaining({ auth_scheme: 'SECRETS', iam_auth: 'REQUIRED', secret_arn: ref(prod.tf, 'aws_db_instance', 'master_user_secret[0].secret_arn') }),
+      expect.objectContaining({ auth_scheme: 'SECRETS', iam_auth: 'REQUIRED', secret_arn: ref(prod.tf, 'aws_secretsmanager_secret', 'arn') }),
+    ]);
     expect(proxy.role_arn).toBe(`\${aws_iam_role.${Object.keys(resourcesOf(prod.tf, 'aws_iam_role')).find((k) => k.startsWith('proxy-role'))}.arn}`);
     expect(proxy.vpc_security_group_ids).toEqual([sgRef(prod.tf, 'proxy')]);
   });
@@ -153,38 +155,37 @@ describe('RDS Proxy', () => {
 describe('function, layer and log group', () => {
   const fnOf = (s: Synthesized): Json => onlyResource(s.tf, 'aws_lambda_function');
 
-  it('runs the handler bundle on nodejs22.x arm64 with JSON logs into its own log group', () => {
+  it('runs the handler bundle on nodejs24.x arm64 with JSON logs into its own log group', () => {
     expect(fnOf(dev)).toMatchObject({
-      function_name: 'graceful-shutdown-dev', runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler',
+      function_name: 'graceful-shutdown-dev', runtime: 'nodejs24.x', architectures: ['arm64'], handler: 'index.handler',
       filename: 'assets/handler.zip', timeout: 10, memory_size: 512,
-      logging_config: { log_format: 'JSON', log_group: ref(dev.tf, 'aws_cloudwatch_log_group', 'name') },
+      logging_config: { log_format: 'JSON', log_group: logGroupNamed(dev.tf, '/aws/lambda/graceful-shutdown-dev').ref('name') },
     });
-    expect(onlyResource(dev.tf, 'aws_cloudwatch_log_group').name).toBe('/aws/lambda/graceful-shutdown-dev');
   });
 
   it('gets the database settings and the shutdown budget in its environment', () => {
     expect(fnOf(prod).environment.variables).toEqual({
-      DB_HOST: ref(prod.tf, 'aws_db_proxy', 'endpoint'), DB_PORT: '3306', DB_USER: 'dbadmin', DB_NAME: 'app',
+      DB_HOST: ref(prod.tf, 'aws_db_proxy', 'endpoint'), DB_PORT: '3306', DB_USER: 'app_rw', DB_NAME: 'app',
       DB_AUTH: 'iam', DB_TLS: 'required', DB_POOL_SIZE: '2', SHUTDOWN_BUDGET_MS: '200', SHUTDOWN_MODE: 'layer',
     });
   });
 
-  it('attaches the extension layer (shutdownMode layer), built for nodejs22.x on both architectures', () => {
+  it('attaches the extension layer (shutdownMode layer), built for both architectures', () => {
     expect(fnOf(dev).layers).toEqual([ref(dev.tf, 'aws_lambda_layer_version', 'arn')]);
     expect(onlyResource(dev.tf, 'aws_lambda_layer_version')).toMatchObject({
-      filename: 'assets/extension-layer.zip', compatible_runtimes: ['nodejs22.x'], compatible_architectures: ['arm64', 'x86_64'],
+      filename: 'assets/extension-layer.zip', compatible_architectures: ['arm64', 'x86_64'],
     });
   });
 
   it('is created after its log group and its role policy', () => {
     expect(fnOf(dev).depends_on).toEqual([
-      `aws_cloudwatch_log_group.${Object.keys(resourcesOf(dev.tf, 'aws_cloudwatch_log_group'))[0]}`,
+      `aws_cloudwatch_log_group.${logGroupNamed(dev.tf, '/aws/lambda/graceful-shutdown-dev').id}`,
       expect.stringMatching(/^aws_iam_role_policy\.function-role_policy_/),
     ]);
   });
 
-  it('outputs function name and ARN, proxy endpoint, layer ARN and log group name', () => {
-    expect(Object.keys(dev.tf.output).sort()).toEqual(['function_arn', 'function_name', 'layer_arn', 'log_group_name', 'proxy_endpoint']);
+  it('outputs function name and ARN, proxy endpoint, layer ARN, log group name and the function user secret\'s ARN', () => {
+    expect(Object.keys(dev.tf.output).sort()).toEqual(['function_arn', 'function_name', 'function_user_secret_arn', 'layer_arn', 'log_group_name', 'proxy_endpoint']);
   });
 
   it('CKV_AWS_117: runs inside the VPC, in the private subnets with the Lambda security group', () => {
@@ -204,30 +205,37 @@ describe('function, layer and log group', () => {
   });
 
   it('CKV_AWS_66: every log group has a retention period', () => {
-    for (const [, s] of both) expect(onlyResource(s.tf, 'aws_cloudwatch_log_group').retention_in_days).toEqual(expect.any(Number));
+    for (const [, s] of both) {
+      for (const group of Object.values(resourcesOf(s.tf, 'aws_cloudwatch_log_group')) as Json[]) expect(group.retention_in_days).toEqual(expect.any(Number));
+    }
   });
 
   it('CKV_AWS_338: prod keeps logs for at least a year (dev 14 days, deliberately)', () => {
-    expect(onlyResource(prod.tf, 'aws_cloudwatch_log_group').retention_in_days).toBeGreaterThanOrEqual(365);
-    expect(onlyResource(dev.tf, 'aws_cloudwatch_log_group').retention_in_days).toBe(14);
+    for (const group of Object.values(resourcesOf(prod.tf, 'aws_cloudwatch_log_group')) as Json[]) expect(group.retention_in_days).toBeGreaterThanOrEqual(365);
+    expect(logGroupNamed(dev.tf, '/aws/lambda/graceful-shutdown-dev').group.retention_in_days).toBe(14);
   });
 });
 
 describe('state backend', () => {
-  it('is a local file outside cdktf.out, by a relative path (dev)', () => {
+  it('is a local file outside cdktf.out, by a relative path, when no pipeline variable is set (dev)', () => {
     expect(dev.tf.terraform.backend).toEqual({ local: { path: '../../../terraform.dev.tfstate' } });
   });
 
-  it('is S3, encrypted, with the native lock file (prod)', () => {
-    expect(prod.tf.terraform.backend).toEqual({
+  it('is S3, encrypted, with the native lock file, when the pipeline sets TF_STATE_BUCKET (prod)', () => {
+    const piped = synthEnvironment('prod', environments.prod, { variables: { TF_STATE_BUCKET: 'example-org-terraform-state', TF_STATE_REQUIRED: 'true' } });
+    expect(piped.tf.terraform.backend).toEqual({
       s3: { bucket: 'example-org-terraform-state', key: 'graceful-shutdown/prod.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true },
     });
-    expect(prod.json).not.toContain('dynamodb_table');
+    expect(piped.json).not.toContain('dynamodb_table');
   });
 });
 
 describe('whole-stack snapshots for plan review', () => {
   it.each(both)('%s', (_name, s) => {
     expect(s.tf).toMatchSnapshot();
+  });
+
+  it('steady (Managed Instances)', () => {
+    expect(synthEnvironment('steady', environments.steady).tf).toMatchSnapshot();
   });
 });

@@ -28,6 +28,9 @@ export function buildFixtures(): Fixtures {
   writeFileSync(path.join(layerDir, 'extensions', 'graceful-shutdown'), '#!/bin/sh\nexec node "$(dirname "$0")/../graceful-shutdown/index.mjs"\n');
   chmodSync(path.join(layerDir, 'extensions', 'graceful-shutdown'), 0o755);
   writeFileSync(path.join(layerDir, 'graceful-shutdown', 'index.mjs'), 'console.log("extension");\n');
+  // The Managed Instances exec wrapper, at the path the build writes it.
+  writeFileSync(path.join(layerDir, 'graceful-shutdown', 'exec-wrapper'), '#!/bin/sh\nexec "$@"\n');
+  chmodSync(path.join(layerDir, 'graceful-shutdown', 'exec-wrapper'), 0o755);
   fixtures = { handlerDir, layerDir };
   return fixtures;
 }
@@ -42,10 +45,18 @@ export interface Synthesized {
   tf: Json;
 }
 
-export function synthEnvironment(name: string, input: EnvironmentInput, options: { shutdownMode?: ShutdownMode } = {}): Synthesized {
-  const [config] = resolveEnvironments({ [name]: input });
+/**
+ * `variables`: the pipeline variables the config reads (TF_STATE_*); none by
+ * default, so a developer's shell cannot change what a test synthesizes.
+ */
+export function synthEnvironment(
+  name: string, input: EnvironmentInput, options: { shutdownMode?: ShutdownMode; variables?: Record<string, string> } = {},
+): Synthesized {
+  const [config] = resolveEnvironments({ [name]: input }, options.variables ?? {});
   const app = Testing.app();
-  const stack = new GracefulShutdownStack(app, name, { config, ...options, ...buildFixtures() });
+  const stack = new GracefulShutdownStack(app, name, {
+    config, ...(options.shutdownMode !== undefined ? { shutdownMode: options.shutdownMode } : {}), ...buildFixtures(),
+  });
   const json = Testing.synth(stack);
   return { stack, json, tf: JSON.parse(json) };
 }
@@ -60,6 +71,14 @@ export function onlyResource(tf: Json, type: string): Json {
   const all = Object.values(resourcesOf(tf, type));
   if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
   return all[0];
+}
+
+/** The log group named `name`, with its logical id (stacks hold several: the function's, RDS's, the proxy's). */
+export function logGroupNamed(tf: Json, name: string): { id: string; group: Json; ref: (attr: string) => string } {
+  const groups = resourcesOf(tf, 'aws_cloudwatch_log_group');
+  const id = Object.keys(groups).find((k) => groups[k].name === name);
+  if (id === undefined) throw new Error(`no log group named ${name}; have ${Object.values(groups).map((g: Json) => g.name).join(', ')}`);
+  return { id, group: groups[id], ref: (attr) => `\${aws_cloudwatch_log_group.${id}.${attr}}` };
 }
 
 /** The Terraform reference `${<type>.<name>.<attr>}` of the single resource of a type. */

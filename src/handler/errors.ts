@@ -100,7 +100,7 @@ export function driverFacts(error: unknown): Record<string, unknown> {
 export function describeError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
   const described: Record<string, unknown> = {
-    errorName: error.name,
+    errorType: error.name,
     errorMessage: error.message,
     ...driverFacts(error),
   };

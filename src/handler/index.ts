@@ -17,7 +17,7 @@ import { ItemRepository } from './repository';
 import { tlsOptions } from './tls';
 import { installWorkerDrainListener } from './worker-drain';
 
-const logger = createLogger({ base: { function: process.env.AWS_LAMBDA_FUNCTION_NAME } });
+const logger = createLogger({ base: { source: 'handler', function: process.env.AWS_LAMBDA_FUNCTION_NAME } });
 
 function initConfig(): HandlerConfig {
   try {

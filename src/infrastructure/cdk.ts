@@ -3,7 +3,7 @@
 // file's import and the provider deep imports listed in README.md,
 // nothing else. __tests__/infrastructure/import-boundary.test.ts keeps it so.
 export {
-  App, Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, Testing, Token,
+  App, DataResource, Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack, Testing, Token,
 } from 'cdktf';
 export type { TerraformResource } from 'cdktf';
 export { Construct } from 'constructs';

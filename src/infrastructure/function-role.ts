@@ -4,12 +4,15 @@
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from './cdk';
+import { NameSuffix } from './config/validate-names';
+import { guardrailArgs, type RoleGuardrails } from './iam-guardrails';
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './policy';
 
 /**
  * The EC2 actions of AWSLambdaVPCAccessExecutionRole (v3). The two Describe
  * actions support no resource-level permissions; the other four are scoped to
- * the function's subnets and security group (and the interfaces they create).
+ * every EC2 resource of this account and region, not to single subnets or
+ * security groups: see ManageNetworkInterfaces below.
  */
 export const ENI_DESCRIBE_ACTIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'] as const;
 export const ENI_MANAGE_ACTIONS = [
@@ -25,8 +28,21 @@ export interface FunctionRoleProps {
   logGroupArn: string;
   /** The proxy's resource id (`prx-...`) and the database user the function connects as. */
   proxyResourceId: string;
+  /**
+   * Where the proxy lives, when not in this account and region: an existing
+   * proxy's ARN names them, and rds-db:connect must name the proxy's account,
+   * not the caller's. Defaults to partition/region/accountId.
+   */
+  proxyLocation?: { partition: string; region: string; accountId: string };
+  guardrails: RoleGuardrails;
   dbUser: string;
   tracing: boolean;
+  /**
+   * Default true. False on Managed Instances: the function has no VPC config
+   * of its own (its capacity provider's operator role places the instances),
+   * so Lambda creates no interfaces for it and the role needs no EC2 action.
+   */
+  vpcNetworkInterfaces?: boolean;
 }
 
 export class FunctionRole extends Construct {
@@ -40,15 +56,17 @@ export class FunctionRole extends Construct {
     super(scope, id);
     const { partition, region, accountId } = props;
     const ec2 = (resource: string): string => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
-    this.dbConnectArn = `arn:${partition}:rds-db:${region}:${accountId}:dbuser:${props.proxyResourceId}/${props.dbUser}`;
+    const proxy = props.proxyLocation ?? { partition, region, accountId };
+    this.dbConnectArn = `arn:${proxy.partition}:rds-db:${proxy.region}:${proxy.accountId}:dbuser:${props.proxyResourceId}/${props.dbUser}`;
     this.role = new IamRole(this, 'role', {
-      name: `${props.namePrefix}-function`,
-      description: 'Lambda function: own logs, VPC interfaces, rds-db:connect through the proxy',
+      name: `${props.namePrefix}${NameSuffix.functionRole}`,
+      description: props.vpcNetworkInterfaces === false
+        ? 'Lambda function: own logs, rds-db:connect through the proxy'
+        : 'Lambda function: own logs, VPC interfaces, rds-db:connect through the proxy',
       assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com'),
+      ...guardrailArgs(props.guardrails),
     });
-    const statements: PolicyStatement[] = [
-      // The log group exists before the function (Terraform creates it), so no logs:CreateLogGroup.
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${props.logGroupArn}:*` },
+    const networkInterfaces: PolicyStatement[] = props.vpcNetworkInterfaces === false ? [] : [
       { Sid: 'DescribeNetworkInterfaces', Effect: 'Allow', Action: [...ENI_DESCRIBE_ACTIONS], Resource: '*' },
       {
         Sid: 'ManageNetworkInterfaces',
@@ -60,6 +78,11 @@ export class FunctionRole extends Construct {
         // and security groups) have been reported to fail that check.
         Resource: ec2('*/*'),
       },
+    ];
+    const statements: PolicyStatement[] = [
+      // The log group exists before the function (Terraform creates it), so no logs:CreateLogGroup.
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${props.logGroupArn}:*` },
+      ...networkInterfaces,
       { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: this.dbConnectArn },
     ];
     // X-Ray's write actions have no resource-level permissions.

@@ -1,13 +1,16 @@
 // The Lambda function: the handler bundle from dist/handler, in the VPC, JSON
 // logs into its own log group, reserved concurrency (which bounds the proxy
 // connections it can hold), and the environment the handler's config reads.
+// On Managed Instances it runs on a capacity provider instead: the provider's
+// VPC and fleet ceiling replace the function's own VPC config and reserved
+// concurrency, and the runtime starts through the layer's exec wrapper.
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { HANDLER_DIR, HANDLER_FILE, HANDLER_STRING, ShutdownMode } from '../protocol/artifacts';
+import { EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, HANDLER_FILE, HANDLER_STRING, ShutdownMode } from '../protocol/artifacts';
+import type { LambdaRuntime } from '../protocol/lambda-runtime';
 import { DbAuth, DbTls, FunctionEnv, MYSQL_PORT } from '../protocol/function-env';
 import { Construct, type TerraformResource } from './cdk';
 import { InfrastructureError } from './errors';
 import type { Architecture } from './config/types';
-import { LAMBDA_RUNTIME } from './extension-layer';
 import { ZipAsset } from './zip-asset';
 
 export interface GracefulShutdownFunctionProps {
@@ -16,7 +19,11 @@ export interface GracefulShutdownFunctionProps {
   architecture: Architecture;
   memoryMb: number;
   timeoutSeconds: number;
-  reservedConcurrency: number;
+  runtime: LambdaRuntime;
+  /** On demand only: Managed Instances functions are bounded by their capacity provider's fleet. */
+  reservedConcurrency?: number;
+  /** Set: the function runs on this capacity provider (and needs the layer, for its exec wrapper). */
+  managedInstances?: FunctionOnManagedInstances;
   tracing: boolean;
   subnetIds: string[];
   securityGroupIds: string[];
@@ -33,6 +40,17 @@ export interface GracefulShutdownFunctionProps {
   sourceDir?: string;
 }
 
+export interface FunctionOnManagedInstances {
+  capacityProviderArn: string;
+  maxConcurrency: number;
+  memoryGibPerVcpu: number;
+  /** AWS_LAMBDA_NODEJS_WORKER_COUNT: set, so the fleet arithmetic does not depend on how the runtime counts vCPUs. */
+  workerCount: number;
+}
+
+/** Publishing to $LATEST.PUBLISHED: an unqualified invoke of a Managed Instances function runs that version, not $LATEST. */
+export const MANAGED_INSTANCES_PUBLISH_TO = 'LATEST_PUBLISHED';
+
 export class GracefulShutdownFunction extends Construct {
   public readonly asset: ZipAsset;
   public readonly function: LambdaFunction;
@@ -44,6 +62,13 @@ export class GracefulShutdownFunction extends Construct {
     if ((props.shutdownMode === ShutdownMode.layer) !== (props.layerArn !== undefined)) {
       throw new InfrastructureError(`shutdownMode ${props.shutdownMode} ${props.layerArn === undefined ? 'needs' : 'takes no'} layer`);
     }
+    const mi = props.managedInstances;
+    if (mi !== undefined && props.layerArn === undefined) {
+      throw new InfrastructureError('a Managed Instances function needs the layer: its exec wrapper loads the shutdown coordinator');
+    }
+    if ((mi === undefined) === (props.reservedConcurrency === undefined)) {
+      throw new InfrastructureError(`reservedConcurrency is ${mi === undefined ? 'required on demand' : 'not used on Managed Instances'}`);
+    }
     this.asset = new ZipAsset(this, 'asset', {
       sourceDir: props.sourceDir ?? HANDLER_DIR,
       fileName: 'handler',
@@ -53,16 +78,31 @@ export class GracefulShutdownFunction extends Construct {
       functionName: props.functionName,
       description: 'Data API over MySQL through RDS Proxy; drains its pool on SIGTERM',
       role: props.roleArn,
-      runtime: LAMBDA_RUNTIME,
+      runtime: props.runtime,
       architectures: [props.architecture],
       handler: HANDLER_STRING,
       filename: this.asset.relativePath,
       sourceCodeHash: this.asset.sourceCodeHash,
       memorySize: props.memoryMb,
       timeout: props.timeoutSeconds,
-      reservedConcurrentExecutions: props.reservedConcurrency,
       layers: props.layerArn !== undefined ? [props.layerArn] : [],
-      vpcConfig: { subnetIds: props.subnetIds, securityGroupIds: props.securityGroupIds },
+      ...(mi === undefined
+        ? {
+          reservedConcurrentExecutions: props.reservedConcurrency,
+          vpcConfig: { subnetIds: props.subnetIds, securityGroupIds: props.securityGroupIds },
+        }
+        : {
+          // The instances sit in the capacity provider's subnets; the function has no VPC config of its own there.
+          capacityProviderConfig: {
+            lambdaManagedInstancesCapacityProviderConfig: {
+              capacityProviderArn: mi.capacityProviderArn,
+              perExecutionEnvironmentMaxConcurrency: mi.maxConcurrency,
+              executionEnvironmentMemoryGibPerVcpu: mi.memoryGibPerVcpu,
+            },
+          },
+          publish: true,
+          publishTo: MANAGED_INSTANCES_PUBLISH_TO,
+        }),
       loggingConfig: { logFormat: 'JSON', logGroup: props.logGroupName, applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
       tracingConfig: { mode: props.tracing ? 'Active' : 'PassThrough' },
       environment: {
@@ -76,6 +116,11 @@ export class GracefulShutdownFunction extends Construct {
           [FunctionEnv.poolSize]: String(props.poolSize),
           [FunctionEnv.shutdownBudgetMs]: String(props.shutdownBudgetMs),
           [FunctionEnv.shutdownMode]: props.shutdownMode,
+          ...(mi === undefined ? {} : {
+            // The handler runs in worker threads, which hear no signal: the wrapper makes the main thread load the coordinator.
+            [FunctionEnv.execWrapper]: EXEC_WRAPPER_LAMBDA_PATH,
+            [FunctionEnv.workerCount]: String(mi.workerCount),
+          }),
         },
       },
       dependsOn: props.dependsOn,

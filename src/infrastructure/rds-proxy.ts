@@ -3,7 +3,7 @@
 import { DbProxy } from '@cdktf/provider-aws/lib/db-proxy';
 import { DbProxyDefaultTargetGroup } from '@cdktf/provider-aws/lib/db-proxy-default-target-group';
 import { DbProxyTarget } from '@cdktf/provider-aws/lib/db-proxy-target';
-import { Construct, Fn } from './cdk';
+import { Construct, Fn, type TerraformResource } from './cdk';
 import type { ProxyInput } from './config/types';
 
 export interface RdsProxyProps {
@@ -11,9 +11,13 @@ export interface RdsProxyProps {
   settings: Required<ProxyInput>;
   roleArn: string;
   secretArn: string;
+  /** The function user's secret: the proxy maps the function's IAM-authenticated connections to it. */
+  functionUserSecretArn: string;
   subnetIds: string[];
   securityGroupId: string;
   dbInstanceIdentifier: string;
+  /** Created first: the log group the proxy writes to, so the service cannot create it without retention. */
+  dependsOn?: TerraformResource[];
 }
 
 export class RdsProxy extends Construct {
@@ -40,7 +44,13 @@ export class RdsProxy extends Construct {
         iamAuth: 'REQUIRED',
         secretArn: props.secretArn,
         description: 'RDS-managed master secret; clients authenticate with IAM',
+      }, {
+        authScheme: 'SECRETS',
+        iamAuth: 'REQUIRED',
+        secretArn: props.functionUserSecretArn,
+        description: 'The function user, written by db:bootstrap; clients authenticate with IAM',
       }],
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
     });
     const targetGroup = new DbProxyDefaultTargetGroup(this, 'target-group', {
       dbProxyName: this.proxy.name,

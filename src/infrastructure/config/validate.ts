@@ -2,29 +2,37 @@
 // checked before any construct exists, so a bad value fails the synth with the
 // field's full path and nothing is written. All issues of all environments are
 // reported at once.
-import { MAX_SHUTDOWN_BUDGET_MS, ShutdownMode } from '../../protocol/shutdown-mode';
+import { POOL_SIZE, SHUTDOWN_BUDGET_MS, maxShutdownBudgetMs } from '../../protocol/function-env';
+import { ComputeMode } from '../../protocol/lambda-runtime';
+import { ShutdownMode } from '../../protocol/shutdown-mode';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { estimatedMaxConnections, proxyConnectionBudget } from './max-connections';
+import { resolveBackend, type PipelineVariables } from './state-backend';
+import { checkKmsKeyArn, KMS_KEY_ARN, resolveIam, resolveProvider } from './validate-adoption';
+import {
+  checkComputeCompatibility, connectionDemand, defaultMemoryMb, resolveComputeMode, resolveManagedInstances, resolveRuntime,
+} from './validate-compute';
+import { resolveFunctionUser } from './validate-function-user';
+import { namePrefixProblems } from './validate-names';
+import { NETWORK_DEFAULTS, resolveNetwork } from './validate-network';
 import {
   Architecture, ImportableResource,
-  type BackendConfig, type BackendInput, type DatabaseConfig, type EnvironmentConfig, type EnvironmentInput, type EnvironmentsInput,
-  type NetworkConfig,
+  type BackendInput, type DatabaseConfig, type EnvironmentConfig, type EnvironmentInput, type EnvironmentsInput,
 } from './types';
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-export { MAX_SHUTDOWN_BUDGET_MS };
-
 export const DEFAULTS = {
-  network: { createVpc: true, vpcCidr: '10.40.0.0/16' },
+  network: NETWORK_DEFAULTS,
   database: {
     createDatabase: true, instanceClass: 'db.t4g.micro', engineVersion: '8.4', allocatedStorageGb: 20, maxAllocatedStorageGb: 100,
     multiAz: false, backupRetentionDays: 7, deletionProtection: false, performanceInsights: false, dbName: 'app', masterUsername: 'dbadmin',
+    monitoringIntervalSeconds: 0, finalSnapshot: true,
   },
   proxy: { maxConnectionsPercent: 50, maxIdleConnectionsPercent: 10, connectionBorrowTimeoutSeconds: 30, idleClientTimeoutSeconds: 1800, debugLogging: false },
   function: {
-    architecture: Architecture.arm64, memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 5, poolSize: 2, shutdownBudgetMs: 200,
+    architecture: Architecture.arm64, memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 5, poolSize: POOL_SIZE.default, shutdownBudgetMs: SHUTDOWN_BUDGET_MS.default,
     tracing: false, shutdownMode: ShutdownMode.layer,
   },
   logs: { retentionDays: 30 },
@@ -33,17 +41,16 @@ export const DEFAULTS = {
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
-const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SG_ID = /^sg-[0-9a-f]{8,17}$/;
-const PROXY_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db-proxy:(prx-[0-9a-z]+)$/;
+const PROXY_ARN = /^arn:(aws[a-z-]*):rds:([a-z0-9-]+):(\d{12}):db-proxy:(prx-[0-9a-z]+)$/;
+/** Enhanced Monitoring intervals RDS accepts (0 = off). */
+export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
 const DB_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 const ENGINE_VERSION = /^8\.\d+(\.\d+)?$/;
 const INSTANCE_CLASS = /^db\.[a-z0-9]+\.[a-z0-9]+$/;
 
 /** Collects issues under one environment's path prefix. */
-class Checker {
+export class Checker {
   readonly issues: ConfigIssue[] = [];
   constructor(private readonly prefix: string) {}
 
@@ -76,49 +83,6 @@ function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-function cidrOk(value: string): boolean {
-  const m = CIDR.exec(value);
-  return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 28;
-}
-
-function resolveNetwork(c: Checker, input: EnvironmentInput): NetworkConfig {
-  const n = input.network ?? {};
-  const createVpc = c.bool('network.createVpc', n.createVpc ?? DEFAULTS.network.createVpc);
-  if (!createVpc) {
-    if (n.existingVpcId === undefined) c.fail('network.existingVpcId', 'is required when createVpc is false');
-    else c.match('network.existingVpcId', n.existingVpcId, VPC_ID, 'a VPC id (vpc-...)');
-    const subnets = n.existingSubnetIds ?? [];
-    if (subnets.length < 2) c.fail('network.existingSubnetIds', `must list at least 2 private subnets (in different AZs), got ${subnets.length}`);
-    subnets.forEach((s, i) => c.match(`network.existingSubnetIds[${i}]`, s, SUBNET_ID, 'a subnet id (subnet-...)'));
-    for (const field of ['vpcCidr', 'privateSubnetCidrs', 'availabilityZones'] as const) {
-      if (n[field] !== undefined) c.fail(`network.${field}`, 'is only used when createVpc is true');
-    }
-    return { createVpc: false, existingVpcId: n.existingVpcId ?? '', existingSubnetIds: subnets };
-  }
-  const vpcCidr = n.vpcCidr ?? DEFAULTS.network.vpcCidr;
-  if (!cidrOk(vpcCidr)) c.fail('network.vpcCidr', `must be an IPv4 CIDR block of /28 or larger, got ${show(vpcCidr)}`);
-  const azs = n.availabilityZones ?? [`${input.region}a`, `${input.region}b`];
-  if (azs.length < 2) c.fail('network.availabilityZones', `must list at least 2 availability zones, got ${azs.length}`);
-  if (new Set(azs).size !== azs.length) c.fail('network.availabilityZones', 'must not repeat a zone');
-  azs.forEach((az, i) => {
-    if (typeof az !== 'string' || !az.startsWith(input.region)) c.fail(`network.availabilityZones[${i}]`, `must be a zone of ${input.region}, got ${show(az)}`);
-  });
-  const subnets = n.privateSubnetCidrs ?? azs.map((_, i) => defaultSubnetCidr(vpcCidr, i));
-  if (subnets.length !== azs.length) c.fail('network.privateSubnetCidrs', `must have one CIDR per availability zone (${azs.length}), got ${subnets.length}`);
-  subnets.forEach((s, i) => { if (!cidrOk(s)) c.fail(`network.privateSubnetCidrs[${i}]`, `must be an IPv4 CIDR block, got ${show(s)}`); });
-  for (const field of ['existingVpcId', 'existingSubnetIds'] as const) {
-    if (n[field] !== undefined) c.fail(`network.${field}`, 'is only used when createVpc is false');
-  }
-  return { createVpc: true, vpcCidr, availabilityZones: azs, privateSubnetCidrs: subnets };
-}
-
-/** 10.40.0.0/16 -> 10.40.0.0/20, 10.40.16.0/20, ... (only for a /16 default; otherwise the CIDRs must be given). */
-function defaultSubnetCidr(vpcCidr: string, index: number): string {
-  const m = CIDR.exec(vpcCidr);
-  if (!m || m[5] !== '16') return '';
-  return `${m[1]}.${m[2]}.${index * 16}.0/20`;
-}
-
 function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
   const d = input.database ?? {};
   const createDatabase = c.bool('database.createDatabase', d.createDatabase ?? DEFAULTS.database.createDatabase);
@@ -130,7 +94,7 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
     const arn = e.arn ?? '';
     const arnMatch = PROXY_ARN.exec(arn);
     if (!arnMatch) c.fail('existingProxy.arn', `must be an RDS Proxy ARN (arn:aws:rds:<region>:<account>:db-proxy:prx-...), got ${show(arn)}`);
-    else if (arn.split(':')[3] !== input.region) c.fail('existingProxy.arn', `must be in the environment's region ${input.region}, got ${show(arn)}`);
+    else if (arnMatch[2] !== input.region) c.fail('existingProxy.arn', `must be in the environment's region ${input.region}, got ${show(arn)}`);
     const securityGroupId = c.match('existingProxy.securityGroupId', e.securityGroupId ?? '', SG_ID, 'a security group id (sg-...)');
     const dbUser = c.match('existingProxy.dbUser', e.dbUser ?? '', DB_IDENTIFIER, 'a MySQL user name (letters, digits, _)');
     const dbName = c.match('existingProxy.dbName', e.dbName ?? '', DB_IDENTIFIER, 'a MySQL schema name (letters, digits, _)');
@@ -140,7 +104,11 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
     for (const field of Object.keys(d).filter((k) => k !== 'createDatabase')) {
       c.fail(`database.${field}`, 'is only used when createDatabase is true');
     }
-    return { createDatabase: false, endpoint, arn, resourceId: arnMatch?.[1] ?? '', securityGroupId, dbUser, dbName, connectionBudget };
+    return {
+      createDatabase: false, endpoint, arn, resourceId: arnMatch?.[4] ?? '',
+      partition: arnMatch?.[1] ?? '', proxyRegion: arnMatch?.[2] ?? '', accountId: arnMatch?.[3] ?? '',
+      securityGroupId, dbUser, dbName, connectionBudget,
+    };
   }
   if (input.existingProxy !== undefined) c.fail('existingProxy', 'is only used when database.createDatabase is false');
   const D = DEFAULTS.database;
@@ -153,8 +121,10 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
   }
   const backupRetentionDays = c.int('database.backupRetentionDays', d.backupRetentionDays ?? D.backupRetentionDays, 1, 35);
   const dbName = c.match('database.dbName', d.dbName ?? D.dbName, DB_IDENTIFIER, 'a MySQL schema name (letters, digits, _)');
-  const dbUser = c.match('database.masterUsername', d.masterUsername ?? D.masterUsername, DB_IDENTIFIER, 'a MySQL user name (letters, digits, _)');
-  if (['admin', 'rdsadmin', 'root'].includes(dbUser)) c.fail('database.masterUsername', `is reserved by MySQL on RDS, got ${show(dbUser)}`);
+  const masterUsername = c.match('database.masterUsername', d.masterUsername ?? D.masterUsername, DB_IDENTIFIER, 'a MySQL user name (letters, digits, _)');
+  if (['admin', 'rdsadmin', 'root'].includes(masterUsername)) c.fail('database.masterUsername', `is reserved by MySQL on RDS, got ${show(masterUsername)}`);
+  const functionUser = resolveFunctionUser(d, masterUsername, (f, m) => c.fail(f, m));
+  const dbUser = functionUser.name;
   let maxConnections: number;
   let maxConnectionsSource: 'table' | 'config';
   if (d.maxConnections !== undefined) {
@@ -184,38 +154,27 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
     backupRetentionDays,
     deletionProtection: c.bool('database.deletionProtection', d.deletionProtection ?? D.deletionProtection),
     performanceInsights: c.bool('database.performanceInsights', d.performanceInsights ?? D.performanceInsights),
-    dbName, dbUser, maxConnections, maxConnectionsSource, proxy,
+    dbName, dbUser, masterUsername, maxConnections, maxConnectionsSource, proxy,
+    ...optional('functionUserSecretKmsKeyArn', functionUser.secretKmsKeyArn),
+    ...optional('kmsKeyArn', checkKmsKeyArn('database.kmsKeyArn', d.kmsKeyArn, (f, m) => c.fail(f, m))),
+    monitoringIntervalSeconds: c.oneOf('database.monitoringIntervalSeconds', d.monitoringIntervalSeconds ?? D.monitoringIntervalSeconds, MONITORING_INTERVALS as readonly number[]),
+    finalSnapshot: c.bool('database.finalSnapshot', d.finalSnapshot ?? D.finalSnapshot),
   };
 }
 
-function resolveBackend(c: Checker, input: EnvironmentInput, name: string): BackendConfig {
-  const b: BackendInput = input.backend ?? DEFAULTS.backend;
-  if (b.type === 'local') {
-    const statePath = b.path ?? `terraform.${name}.tfstate`;
-    // Relative to the project root and inside it: an absolute path would put
-    // this machine's layout into the synthesized JSON.
-    if (statePath.length === 0 || statePath.startsWith('/') || statePath.split(/[\\/]/).includes('..')) {
-      c.fail('backend.path', `must be a relative path inside the project, got ${show(statePath)}`);
-    }
-    return { type: 'local', path: statePath };
-  }
-  if (b.type !== 's3') {
-    c.fail('backend.type', `must be "local" or "s3", got ${show((b as { type: unknown }).type)}`);
-    return { type: 'local', path: '' };
-  }
-  c.match('backend.bucket', b.bucket, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name');
-  const key = b.key ?? `graceful-shutdown/${name}.tfstate`;
-  if (key.startsWith('/') || key.length === 0) c.fail('backend.key', `must be a relative object key, got ${show(key)}`);
-  const region = c.match('backend.region', b.region ?? input.region, REGION, 'an AWS region (e.g. eu-west-1)');
-  const useLockfile = c.bool('backend.useLockfile', b.useLockfile ?? true);
-  return { type: 's3', bucket: b.bucket, key, region, useLockfile, ...(b.kmsKeyId !== undefined ? { kmsKeyId: b.kmsKeyId } : {}) };
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
-export function resolveEnvironment(name: string, input: EnvironmentInput): { config: EnvironmentConfig; issues: ConfigIssue[] } {
+/** `variables`: the pipeline's (TF_STATE_*), read only by `backend: { type: 'pipeline' }`. */
+export function resolveEnvironment(
+  name: string, input: EnvironmentInput, variables: PipelineVariables = process.env,
+): { config: EnvironmentConfig; issues: ConfigIssue[] } {
   const c = new Checker(`environments.${name}`);
   if (!NAME.test(name)) c.fail('name', `must be lowercase letters, digits and -, starting with a letter (it names the stack), got ${show(name)}`);
   const region = c.match('region', input.region, REGION, 'an AWS region (e.g. eu-west-1)');
-  const namePrefix = c.match('namePrefix', input.namePrefix ?? `graceful-shutdown-${name}`, /^[a-z][a-z0-9-]{0,40}$/, 'lowercase letters, digits and -, at most 41 characters');
+  const namePrefix = input.namePrefix ?? `graceful-shutdown-${name}`;
+  for (const problem of namePrefixProblems(namePrefix)) c.fail('namePrefix', problem);
   const network = resolveNetwork(c, input);
   const database = resolveDatabase(c, input);
   if (!database.createDatabase && network.createVpc) {
@@ -225,21 +184,28 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): { con
 
   const f = input.function ?? {};
   const F = DEFAULTS.function;
+  const compute = resolveComputeMode(input, (field, m) => c.fail(field, m));
   const fn = {
     architecture: c.oneOf('function.architecture', f.architecture ?? F.architecture, Object.values(Architecture)),
-    memoryMb: c.int('function.memoryMb', f.memoryMb ?? F.memoryMb, 128, 10_240),
+    memoryMb: c.int('function.memoryMb', f.memoryMb ?? defaultMemoryMb(compute, F.memoryMb), 128, 10_240),
     timeoutSeconds: c.int('function.timeoutSeconds', f.timeoutSeconds ?? F.timeoutSeconds, 1, 900),
     reservedConcurrency: c.int('function.reservedConcurrency', f.reservedConcurrency ?? F.reservedConcurrency, 1, 10_000),
-    poolSize: c.int('function.poolSize', f.poolSize ?? F.poolSize, 1, 10),
+    poolSize: c.int('function.poolSize', f.poolSize ?? F.poolSize, POOL_SIZE.min, POOL_SIZE.max),
     shutdownBudgetMs: f.shutdownBudgetMs ?? F.shutdownBudgetMs,
     tracing: c.bool('function.tracing', f.tracing ?? F.tracing),
     shutdownMode: c.oneOf('function.shutdownMode', f.shutdownMode ?? F.shutdownMode, Object.values(ShutdownMode)),
+    runtime: resolveRuntime(f.runtime, (field, m) => c.fail(field, m)),
+    compute,
   };
-  c.int('function.shutdownBudgetMs', fn.shutdownBudgetMs, 10, MAX_SHUTDOWN_BUDGET_MS[fn.shutdownMode] ?? MAX_SHUTDOWN_BUDGET_MS.layer);
+  checkComputeCompatibility(fn, (field, m) => c.fail(field, m));
+  const managedInstances = compute === ComputeMode.managedInstances
+    ? resolveManagedInstances(input.managedInstances, fn, (field, m) => c.fail(field, m))
+    : undefined;
+  c.int('function.shutdownBudgetMs', fn.shutdownBudgetMs, SHUTDOWN_BUDGET_MS.min, maxShutdownBudgetMs(fn.shutdownMode ?? ShutdownMode.layer));
 
   const retentionDays = c.oneOf('logs.retentionDays', input.logs?.retentionDays ?? DEFAULTS.logs.retentionDays, LOG_RETENTION_DAYS as readonly number[]);
   const kmsKeyArn = input.logs?.kmsKeyArn;
-  if (kmsKeyArn !== undefined) c.match('logs.kmsKeyArn', kmsKeyArn, /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN');
+  if (kmsKeyArn !== undefined) c.match('logs.kmsKeyArn', kmsKeyArn, KMS_KEY_ARN, 'a KMS key ARN');
 
   const imports = input.imports ?? {};
   for (const [key, id] of Object.entries(imports)) {
@@ -259,20 +225,23 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): { con
   const connectionBudget = database.createDatabase
     ? proxyConnectionBudget(database.maxConnections, database.proxy.maxConnectionsPercent)
     : database.connectionBudget;
-  const demand = fn.reservedConcurrency * fn.poolSize;
-  if (c.issues.length === 0 && demand > connectionBudget) {
+  const demand = connectionDemand(fn, managedInstances);
+  if (c.issues.length === 0 && demand.connections > connectionBudget) {
     const how = database.createDatabase
       ? `max_connections ${database.maxConnections} (${database.maxConnectionsSource === 'table' ? `${database.instanceClass}, table` : 'database.maxConnections'}) x maxConnectionsPercent ${database.proxy.maxConnectionsPercent} / 100`
       : 'existingProxy.connectionBudget';
-    c.fail('function.reservedConcurrency', `reservedConcurrency ${fn.reservedConcurrency} x poolSize ${fn.poolSize} = ${demand} exceeds the proxy's connection budget ${connectionBudget} (${how})`);
+    c.fail(demand.field, `${demand.arithmetic} exceeds the proxy's connection budget ${connectionBudget} (${how})`);
   }
 
   const tags = { Project: 'lambda-graceful-shutdown', Environment: name, ManagedBy: 'cdktf', ...(input.tags ?? {}) };
   return {
     config: {
       name, region, namePrefix, tags, network, database, function: fn,
+      ...optional('managedInstances', managedInstances),
       logs: { retentionDays, ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}) },
-      backend: resolveBackend(c, input, name),
+      backend: resolveBackend(input, name, variables, (f, m) => c.fail(f, m)),
+      iam: resolveIam(input.iam, (f, m) => c.fail(f, m)),
+      provider: resolveProvider(input.provider, (f, m) => c.fail(f, m)),
       imports,
       connectionBudget,
     },
@@ -281,10 +250,10 @@ export function resolveEnvironment(name: string, input: EnvironmentInput): { con
 }
 
 /** Resolves and validates every environment; throws one ConfigError naming every bad field. */
-export function resolveEnvironments(inputs: EnvironmentsInput): EnvironmentConfig[] {
+export function resolveEnvironments(inputs: EnvironmentsInput, variables: PipelineVariables = process.env): EnvironmentConfig[] {
   const names = Object.keys(inputs).sort();
   if (names.length === 0) throw new ConfigError([{ path: 'environments', message: 'must define at least one environment' }]);
-  const results = names.map((name) => resolveEnvironment(name, inputs[name]));
+  const results = names.map((name) => resolveEnvironment(name, inputs[name], variables));
   const issues = results.flatMap((r) => r.issues);
   if (issues.length > 0) throw new ConfigError(issues);
   return results.map((r) => r.config);

@@ -1,0 +1,84 @@
+// `npm run plan` (after `npm run synth:hcl`'s build and synth): for every
+// stack in cdktf.out, its JSON and its review HCL each get terraform init,
+// validate and plan in a temporary copy, with no AWS account. Writes, for
+// reviewers, cdktf.out/review/<stack>.plan.txt (terraform show, no colour) and
+// <stack>.plan.json (terraform show -json), both from the JSON form, which is
+// what deploys; fails if the HCL plans anything else or a plan holds a
+// secret. A stack whose provider constraint no provider here meets is listed
+// as NOT PLANNED with the release it needs; the others still count.
+//   --outdir <dir>  plan that synth output instead of cdktf.out
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../src/protocol/artifacts';
+import { InfrastructureError } from '../src/infrastructure/errors';
+import { REVIEW_DIR } from '../src/infrastructure/synthesize';
+import { TerraformCheckError } from '../src/infrastructure/terraform/errors';
+import { planDifferences } from '../src/infrastructure/terraform/plan-compare';
+import { findSecrets } from '../src/infrastructure/terraform/plan-json';
+import { planStacks, type PlanRun, type StackSource } from '../src/infrastructure/terraform/plan-runner';
+
+export function stackSources(outdir: string): StackSource[] {
+  const stacksDir = path.join(outdir, 'stacks');
+  if (!existsSync(stacksDir)) throw new TerraformCheckError(`${stacksDir} does not exist: run \`npm run synth:hcl\` first`, { step: 'read cdktf.out' });
+  return readdirSync(stacksDir).sort().map((name) => {
+    const hclFile = path.join(outdir, REVIEW_DIR, `${name}.tf`);
+    if (!existsSync(hclFile)) throw new TerraformCheckError(`${hclFile} does not exist: run \`npm run synth:hcl\` (synth with --hcl)`, { stack: name, step: 'read cdktf.out' });
+    return { name, stackDir: path.join(stacksDir, name), hclFile };
+  });
+}
+
+/** Checks the run's plans agree and hold no secret; writes the review files. Returns the failures. */
+export function reviewPlans(run: PlanRun, reviewDir: string): string[] {
+  const failures: string[] = [];
+  for (const outcome of run.outcomes) {
+    if (!outcome.planned) continue;
+    const [json, hcl] = [outcome.forms.find((f) => f.form === 'json')!, outcome.forms.find((f) => f.form === 'hcl')];
+    writeFileSync(path.join(reviewDir, `${outcome.stack}.plan.txt`), json.planText ?? '');
+    writeFileSync(path.join(reviewDir, `${outcome.stack}.plan.json`), `${JSON.stringify(json.planJson, null, 2)}\n`);
+    if (hcl) failures.push(...planDifferences(json.planJson, hcl.planJson).map((d) => `stack "${outcome.stack}": the HCL plans differently: ${d}`));
+    for (const form of outcome.forms) {
+      failures.push(...findSecrets(form.planJson).map((s) => `stack "${outcome.stack}" (${form.form}): ${s.address} ${s.path}: ${s.why}`));
+    }
+  }
+  const unexpected = run.stsActions.filter((a) => a !== 'GetCallerIdentity');
+  if (unexpected.length > 0) failures.push(`the plans asked STS for ${[...new Set(unexpected)].join(', ')}`);
+  return failures;
+}
+
+async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
+  // --outdir <dir>: plan another synth output than cdktf.out (e.g. a copy with a config change).
+  const at = process.argv.indexOf('--outdir');
+  const outdir = path.resolve(at > 0 && process.argv[at + 1] ? process.argv[at + 1] : path.join(PROJECT_ROOT, 'cdktf.out'));
+  const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
+  try {
+    const run = await planStacks(stackSources(outdir), { onProgress: (line) => console.log(`plan: ${line}`) });
+    const reviewDir = path.join(outdir, REVIEW_DIR);
+    const failures = reviewPlans(run, reviewDir);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`plan: Terraform ${run.terraformVersion}, hashicorp/aws ${run.providerVersion ?? '(none installed)'}, ${seconds.toFixed(0)} s`);
+    for (const outcome of run.outcomes) {
+      if (!outcome.planned) {
+        console.log(`  ${outcome.stack.padEnd(8)} NOT PLANNED: ${outcome.reason}`);
+        continue;
+      }
+      const counts = outcome.forms.map((f) => `${f.form} ${f.counts.add} to add, ${f.counts.change} to change, ${f.counts.destroy} to destroy`).join('; ');
+      console.log(`  ${outcome.stack.padEnd(8)} ${counts}`);
+      console.log(`  ${''.padEnd(8)} ${rel(path.join(reviewDir, `${outcome.stack}.plan.txt`))}  ${rel(path.join(reviewDir, `${outcome.stack}.plan.json`))}`);
+    }
+    const plannedCount = run.outcomes.filter((o) => o.planned).length;
+    console.log(`plan: ${plannedCount} of ${run.outcomes.length} stacks planned, each from its JSON and its review HCL`);
+    // A run that planned nothing proved nothing: that is a failure, not a pass.
+    if (plannedCount === 0) failures.push('no stack could be planned with the provider on this machine (see NOT PLANNED above)');
+    if (failures.length > 0) {
+      console.error(`plan failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+      process.exitCode = 1;
+    }
+  } catch (error) {
+    if (!(error instanceof InfrastructureError)) throw error;
+    console.error(`plan failed: ${error.message}`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main();

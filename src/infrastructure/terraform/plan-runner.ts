@@ -1,0 +1,202 @@
+// Validates and plans synthesized stacks with the real terraform binary and
+// AWS provider, no AWS account: for each stack and each form (the JSON
+// Terraform loads, the HCL reviewers read), a temporary copy gets
+// `terraform init`, `validate`, `plan -out` and `show` (text and JSON). A
+// stack whose provider constraint no mirrored provider meets is reported by
+// name with the version it needs, and the others still run.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeCliConfig } from './cli-config';
+import { findProviderMirror, findTerraform, type ProviderMirror } from './discovery';
+import { TerraformCheckError } from './errors';
+import { planCounts, type PlanCounts, type PlanJson } from './plan-json';
+import { formatVersion, lowerBound, parseConstraint, parseVersion, satisfies, compareVersions } from './provider-version';
+import { startStsStub } from './sts-stub';
+import { runTerraform, type TerraformEnvironment } from './terraform-process';
+import { TERRAFORM_REQUIRED_VERSION } from './versions';
+import { prepareWorkspace, StackForm } from './workspace';
+
+export interface StackSource {
+  readonly name: string;
+  /** cdktf.out/stacks/<name>: cdk.tf.json and assets/. */
+  readonly stackDir: string;
+  /** cdktf.out/review/<name>.tf; without it only the JSON form is checked. */
+  readonly hclFile?: string;
+}
+
+export interface PlannedForm {
+  readonly form: StackForm;
+  /** `terraform show` of the plan (JSON form only). */
+  readonly planText?: string;
+  readonly planJson: PlanJson;
+  readonly counts: PlanCounts;
+}
+
+export type StackOutcome =
+  | { readonly stack: string; readonly planned: true; readonly forms: readonly PlannedForm[] }
+  | { readonly stack: string; readonly planned: false; readonly needs: string; readonly reason: string };
+
+export interface PlanRun {
+  readonly terraformVersion: string;
+  /** The aws provider version `terraform init` installed (the newest one used, if several). */
+  readonly providerVersion?: string;
+  readonly mirror?: ProviderMirror;
+  readonly outcomes: readonly StackOutcome[];
+  /** STS actions the stub answered: GetCallerIdentity only, or the plan asked AWS for more. */
+  readonly stsActions: readonly string[];
+}
+
+export interface PlanOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where the temporary copies go (default: a new directory under os.tmpdir(), removed afterwards). */
+  readonly workRoot?: string;
+  readonly onProgress?: (line: string) => void;
+}
+
+async function terraformVersion(tf: TerraformEnvironment, cwd: string): Promise<string> {
+  const { stdout } = await runTerraform(tf, ['version', '-json'], { cwd, step: 'terraform version' });
+  const version = String(JSON.parse(stdout).terraform_version);
+  if (!satisfies(parseVersion(version), parseConstraint(TERRAFORM_REQUIRED_VERSION))) {
+    throw new TerraformCheckError(
+      `${tf.bin} is Terraform ${version}; the stacks require ${TERRAFORM_REQUIRED_VERSION} (S3 use_lockfile). Install a newer Terraform or set TERRAFORM_BIN.`,
+      { step: 'terraform version' },
+    );
+  }
+  return version;
+}
+
+/** The stack's own hashicorp/aws constraint, as synthesized. */
+function awsConstraint(stack: StackSource): string | undefined {
+  const tf = JSON.parse(readFileSync(path.join(stack.stackDir, 'cdk.tf.json'), 'utf8'));
+  return tf.terraform?.required_providers?.aws?.version;
+}
+
+/** Why a mirror cannot serve this stack, or undefined when it can (or when the registry serves). */
+export function providerGap(stack: StackSource, mirror: ProviderMirror | undefined): StackOutcome | undefined {
+  const constraint = awsConstraint(stack);
+  if (!mirror || !constraint) return undefined;
+  const parsed = parseConstraint(constraint);
+  if (mirror.versions.some((v) => satisfies(parseVersion(v), parsed))) return undefined;
+  const floor = lowerBound(parsed);
+  const needs = floor ? `hashicorp/aws >= ${formatVersion(floor)}` : `hashicorp/aws ${constraint}`;
+  return {
+    stack: stack.name,
+    planned: false,
+    needs,
+    reason: `stack "${stack.name}" needs ${needs} (constraint "${constraint}"); the provider here is ${mirror.versions.join(', ')} `
+      + `(mirror ${mirror.root}): not planned. Add that release to the mirror, or set TF_PROVIDER_MIRROR=none on a machine with registry access.`,
+  };
+}
+
+function installedAwsVersion(lockFile: string): string | undefined {
+  const text = readFileSync(lockFile, 'utf8');
+  return /provider "registry\.terraform\.io\/hashicorp\/aws" \{\s*version\s*=\s*"([^"]+)"/.exec(text)?.[1];
+}
+
+async function planForm(tf: TerraformEnvironment, stack: StackSource, form: StackForm, dir: string, stsEndpoint: string): Promise<PlannedForm & { provider?: string }> {
+  const context = { cwd: dir, stack: stack.name, form };
+  prepareWorkspace({ form, stackDir: stack.stackDir, dir, stsEndpoint, ...(stack.hclFile ? { hclFile: stack.hclFile } : {}) });
+  await runTerraform(tf, ['init', '-input=false', '-no-color', '-backend=true'], { ...context, step: 'terraform init' });
+  await runTerraform(tf, ['validate', '-no-color'], { ...context, step: 'terraform validate' });
+  await runTerraform(tf, ['plan', '-input=false', '-no-color', '-lock=false', '-out=plan.tfplan'], { ...context, step: 'terraform plan' });
+  // Every command loads the provider's schema (most of a command's CPU time), so the
+  // text rendering is made only where a reviewer reads it: the JSON form, which deploys.
+  const text = form === StackForm.json
+    ? runTerraform(tf, ['show', '-no-color', 'plan.tfplan'], { ...context, step: 'terraform show' })
+    : Promise.resolve(undefined);
+  const [shown, { stdout: json }] = await Promise.all([
+    text,
+    runTerraform(tf, ['show', '-json', 'plan.tfplan'], { ...context, step: 'terraform show -json' }),
+  ]);
+  const planText = shown?.stdout;
+  const planJson = JSON.parse(json);
+  const provider = installedAwsVersion(path.join(dir, '.terraform.lock.hcl'));
+  return { form, ...(planText !== undefined ? { planText } : {}), planJson, counts: planCounts(planJson), ...(provider ? { provider } : {}) };
+}
+
+/** How many stack forms are checked at once: $TF_PLAN_CONCURRENCY, default 2 (two cores; each plan mostly waits on its provider). */
+function concurrency(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.TF_PLAN_CONCURRENCY ?? 2);
+  if (!Number.isInteger(n) || n < 1) throw new TerraformCheckError(`TF_PLAN_CONCURRENCY=${env.TF_PLAN_CONCURRENCY} is not a positive integer`, { step: 'options' });
+  return n;
+}
+
+/**
+ * Runs `work` on every item, at most `limit` at a time, results in item order.
+ * After a failure nothing new starts, and what runs is awaited before the
+ * first failure is thrown, so no terraform outlives the run's directory.
+ */
+async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const i = next;
+      next += 1;
+      try {
+        results[i] = await work(items[i]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results;
+}
+
+export async function planStacks(stacks: readonly StackSource[], options: PlanOptions = {}): Promise<PlanRun> {
+  const env = options.env ?? process.env;
+  const progress = options.onProgress ?? (() => undefined);
+  const bin = findTerraform(env);
+  const mirror = findProviderMirror(env);
+  const root = options.workRoot ?? mkdtempSync(path.join(os.tmpdir(), 'terraform-plan-'));
+  mkdirSync(root, { recursive: true });
+  const cliConfigFile = path.join(root, 'terraform.tfrc');
+  writeCliConfig(cliConfigFile, mirror, path.join(root, 'plugin-cache'));
+  mkdirSync(path.join(root, 'plugin-cache'), { recursive: true });
+  mkdirSync(path.join(root, 'tmp'), { recursive: true });
+  const tf: TerraformEnvironment = { bin, cliConfigFile, tmpDir: path.join(root, 'tmp') };
+  const sts = await startStsStub();
+  try {
+    const version = await terraformVersion(tf, root);
+    progress(`terraform ${version} (${bin}); aws provider from ${mirror ? `the mirror ${mirror.root} (${mirror.foundBy}): ${mirror.versions.join(', ')}` : 'the registry'}`);
+    const jobs: { stack: StackSource; form: StackForm }[] = [];
+    const refusals = new Map<string, StackOutcome>();
+    for (const stack of stacks) {
+      const refused = providerGap(stack, mirror);
+      if (refused) {
+        progress(`${stack.name}: not planned (needs ${refused.planned ? '' : refused.needs})`);
+        refusals.set(stack.name, refused);
+      } else for (const form of stack.hclFile ? [StackForm.json, StackForm.hcl] : [StackForm.json]) jobs.push({ stack, form });
+    }
+    const results = await inParallel(jobs, concurrency(env), async ({ stack, form }) => {
+      const started = process.hrtime.bigint();
+      const planned = await planForm(tf, stack, form, path.join(root, `${stack.name}-${form}`), sts.endpoint);
+      progress(`${stack.name} (${form}): init, validate, plan: ${planned.counts.add} to add, ${planned.counts.change} to change, `
+        + `${planned.counts.destroy} to destroy (${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s)`);
+      return planned;
+    });
+    const providers = results.map((r) => r.provider).filter((v): v is string => v !== undefined);
+    const providerVersion = providers.sort((a, b) => compareVersions(parseVersion(a), parseVersion(b))).at(-1);
+    const outcomes: StackOutcome[] = stacks.map((stack) => refusals.get(stack.name) ?? {
+      stack: stack.name,
+      planned: true,
+      forms: results.filter((_r, i) => jobs[i].stack === stack).map(({ provider: _provider, ...planned }) => planned),
+    });
+    return {
+      terraformVersion: version,
+      ...(providerVersion ? { providerVersion } : {}),
+      ...(mirror ? { mirror } : {}),
+      outcomes,
+      stsActions: [...sts.actions],
+    };
+  } finally {
+    await sts.close();
+    if (!options.workRoot) rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,4 +1,4 @@
-// `npm run build`: bundles the handler and the extension into dist/ (DESIGN section 7).
+// `npm run build`: bundles the handler and the extension into dist/.
 // Output is deterministic (no timestamps, no absolute paths) so that asset
 // hashes, and therefore Terraform plans, only change when the code does.
 import { build, type BuildOptions } from 'esbuild';

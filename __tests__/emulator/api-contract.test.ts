@@ -1,5 +1,5 @@
 // The Runtime API and Extensions API as a client sees them: a real server on
-// 127.0.0.1:0, a raw node:http client, every status code of DESIGN section 4.
+// 127.0.0.1:0, a raw node:http client, every status code the APIs answer with.
 import { ApiServer } from '../../src/emulator/api-server';
 import { Condition } from '../../src/emulator/condition';
 import { Generation } from '../../src/emulator/generation';

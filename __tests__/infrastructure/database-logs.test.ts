@@ -3,7 +3,8 @@
 // every log group the services write to exists in state first, with the
 // stack's retention and key.
 import { environments } from '../../src/infrastructure/config/environments';
-import { DATABASE_PARAMETERS, parameterGroupFamily } from '../../src/infrastructure/parameter-group';
+import { DATABASE_LOG_EXPORTS } from '../../src/infrastructure/database';
+import { DATABASE_PARAMETERS, EXPORT_REQUIRES, parameterGroupFamily } from '../../src/infrastructure/parameter-group';
 import { DEV_INPUT, logGroupNamed, onlyResource, ref, resourcesOf, synthEnvironment, type Json } from './support';
 
 const dev = synthEnvironment('dev', environments.dev);
@@ -29,6 +30,17 @@ describe('the database parameter group', () => {
   it('turns the slow query log on, into files, so the slowquery export has something to ship', () => {
     expect(onlyResource(dev.tf, 'aws_db_instance').enabled_cloudwatch_logs_exports).toContain('slowquery');
     expect(parametersOf(dev.tf)).toMatchObject({ slow_query_log: '1', log_output: 'FILE', long_query_time: '1' });
+  });
+
+  it('makes every export the instance claims real: each one\'s required parameters are set', () => {
+    for (const [name, s] of [['dev', dev], ['prod', prod]] as const) {
+      const parameters = parametersOf(s.tf);
+      for (const exported of onlyResource(s.tf, 'aws_db_instance').enabled_cloudwatch_logs_exports as string[]) {
+        expect({ name, exported, known: exported in EXPORT_REQUIRES }).toEqual({ name, exported, known: true });
+        expect({ name, exported, parameters }).toEqual({ name, exported, parameters: expect.objectContaining(EXPORT_REQUIRES[exported]) });
+      }
+    }
+    expect(DATABASE_LOG_EXPORTS).toContain('slowquery');
   });
 
   it('requires TLS at the instance and disables LOAD DATA LOCAL', () => {

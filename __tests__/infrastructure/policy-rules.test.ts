@@ -8,7 +8,7 @@
 //
 // The plans need terraform and the hashicorp/aws provider (a local mirror or
 // the registry); without terraform every test fails with the command that
-// gets it. Planning three stacks takes a minute or two on a busy 2-core machine.
+// gets it. Planning three stacks took 2 to 3 minutes on a busy 2-core machine.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -62,7 +62,7 @@ export class ServerWatch {
   }
 }
 
-/** Nothing aborted, nothing left open, no "Aborted connection" line: DESIGN section 8. */
+/** Nothing aborted, nothing left open, no "Aborted connection" line: what a clean shutdown means. */
 export const CLEAN: ServerDelta = { abortedClients: 0, threadsConnected: 0, abortedConnectionLines: [] };
 
 export function runtimesOf(report: EnvironmentReport): ProcessReport[] {
@@ -124,7 +124,7 @@ export function expectExtensionsLeftOnTheirOwn(report: EnvironmentReport): void 
   }
 }
 
-/** One private server for the whole test file (DESIGN section 8: counters belong to the test alone). */
+/** One private server for the whole test file (its counters belong to the test alone). */
 export function useServer(): () => MysqlServer {
   let server: MysqlServer | undefined;
   beforeAll(async () => {

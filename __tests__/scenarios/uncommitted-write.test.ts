@@ -1,4 +1,4 @@
-// Scenario 3, the transaction half: a write inside a transaction that the
+// The transaction half of a write cut off by a reset: a write inside a transaction that the
 // function timeout interrupts before COMMIT. The reset's drain destroys the
 // busy socket; the server must roll the transaction back, so the row is not in
 // the table afterwards, and the next invoke runs a new Init and succeeds.

@@ -24,7 +24,7 @@ async function invokeOk(env: Environment, event: unknown): Promise<number> {
  * A put (pool and table created), two statements at once (the handler's
  * guarded `debug-sleep` with `parallel: 2`: the pool's second connection
  * opened), and a get (a warm invoke): then frozen with two idle connections,
- * the state DESIGN section 9 measures.
+ * the state the shutdown figures are measured in.
  */
 export async function warmPool(env: Environment): Promise<PrepareResult> {
   counter += 1;

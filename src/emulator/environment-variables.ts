@@ -1,4 +1,4 @@
-// The variables Lambda gives the runtime and the extensions (DESIGN section 4),
+// The variables Lambda gives the runtime and the extensions,
 // built explicitly: nothing of the emulator's own environment leaks in
 // (NODE_OPTIONS or JEST_* of a test runner would change how the handler runs),
 // except PATH, HOME and LANG that any process expects. PATH starts with the

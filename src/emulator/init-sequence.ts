@@ -1,4 +1,4 @@
-// Init (DESIGN section 4, phase 1): start every executable of the extensions
+// Init: start every executable of the extensions
 // directory in alphabetical order, wait until each has registered, start the
 // runtime, and finish when the runtime and every registered extension
 // (internal ones the runtime registered during its own init included) are

@@ -1,4 +1,4 @@
-// One invoke (DESIGN section 4, phase 2): the event to the runtime's pending
+// One invoke: the event to the runtime's pending
 // `next`, INVOKE to the extensions subscribed to it; done when the runtime
 // has answered and is back in `next` and every subscribed extension is back
 // in `next`. Over the function timeout the environment must be reset

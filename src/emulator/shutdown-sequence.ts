@@ -1,4 +1,4 @@
-// Shutdown (DESIGN section 4, phase 4), for a spindown as for a reset:
+// Shutdown, for a spindown as for a reset:
 // thaw; with no extension registered, SIGKILL the runtime and nothing else;
 // otherwise SIGTERM the runtime's process group and give it 300 ms (500 ms
 // when every extension is internal) before SIGKILL; only then SHUTDOWN to the

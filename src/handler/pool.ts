@@ -223,7 +223,7 @@ export class DatabasePool {
   }
 
   /**
-   * The drain (DESIGN section 5). Stops new work at once; asks every
+   * The drain. Stops new work at once; asks every
    * connection to quit (`pool.end()`: COM_QUIT after any statement in flight);
    * waits, until `budgetMs` after the start, for the SERVER to close each
    * socket, which proves COM_QUIT arrived; destroys what is still open at the

@@ -22,6 +22,19 @@ export const DATABASE_PARAMETERS = {
   local_infile: '0',
 } as const;
 
+/**
+ * What each CloudWatch log export needs from the parameters before it carries
+ * anything. MySQL always writes its error log; the slow query and general
+ * logs are off by default, and only FILE output reaches the export.
+ */
+export const EXPORT_REQUIRES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  error: {},
+  slowquery: { slow_query_log: '1', log_output: 'FILE' },
+  general: { general_log: '1', log_output: 'FILE' },
+  // `audit` is absent on purpose: it needs an option group with the audit
+  // plugin, which no parameter provides, so claiming it fails the tests.
+};
+
 /** `8.4` / `8.4.3` -> `mysql8.4`; `8.0.x` -> `mysql8.0` (the family must match the engine's major version). */
 export function parameterGroupFamily(engineVersion: string): string {
   const [major, minor] = engineVersion.split('.');

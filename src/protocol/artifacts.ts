@@ -1,5 +1,5 @@
 // Names and paths that the build, the infrastructure, the emulator and the
-// tests must agree on (DESIGN section 7).
+// tests must agree on.
 import * as path from 'node:path';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');

@@ -84,7 +84,7 @@ export interface ErrorRequest {
   stackTrace?: string[];
 }
 
-/** Status codes of DESIGN section 4. */
+/** The status codes both APIs answer with. */
 export const ApiStatus = {
   ok: 200,
   accepted: 202,

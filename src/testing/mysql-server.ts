@@ -1,6 +1,6 @@
-// A MySQL-protocol server for tests, `npm run local` and the bench (DESIGN
-// section 8): by default a private mariadbd (or mysqld) in a temporary
-// directory on a free loopback port, so every counter it reports belongs to
+// A MySQL-protocol server for tests, `npm run local` and the bench: by
+// default a private mariadbd (or mysqld) in a temporary directory on a free
+// loopback port, so every counter it reports belongs to
 // the caller; `MYSQL_URL` points everything at an existing server instead.
 // With neither available, starting one FAILS with how to get one: database
 // tests never skip silently.

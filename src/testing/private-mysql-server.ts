@@ -144,7 +144,7 @@ class PrivateServer implements MysqlServer {
       `--socket=${path.join(this.baseDir, 'mysqld.sock')}`, `--pid-file=${path.join(this.baseDir, 'mysqld.pid')}`,
       `--tmpdir=${this.baseDir}`,
       `--log-error=${this.errorLogPath}`,
-      // >= 2 logs every "Aborted connection": the evidence DESIGN section 8 asks for.
+      // >= 2 logs every "Aborted connection": the evidence a clean shutdown is judged by.
       '--log-warnings=3', '--skip-name-resolve', `--init-file=${init}`,
       '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=4M', '--innodb-flush-log-at-trx-commit=2',
       '--performance-schema=OFF', '--skip-log-bin', '--max-connections=500',

@@ -84,7 +84,7 @@ export interface FunctionInput {
   memoryMb?: number;
   timeoutSeconds?: number;
   reservedConcurrency?: number;
-  /** mysql2 pool size per execution environment (DESIGN section 5: a couple at most). */
+  /** mysql2 pool size per execution environment (one invocation at a time: a couple at most). */
   poolSize?: number;
   /** SHUTDOWN_BUDGET_MS: the drain's share of the runtime's 300 ms. */
   shutdownBudgetMs?: number;

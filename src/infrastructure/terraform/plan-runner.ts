@@ -73,7 +73,7 @@ function awsConstraint(stack: StackSource): string | undefined {
 }
 
 /** Why a mirror cannot serve this stack, or undefined when it can (or when the registry serves). */
-export function providerGap(stack: StackSource, mirror: ProviderMirror | undefined): StackOutcome | undefined {
+export function providerGap(stack: StackSource, mirror: ProviderMirror | undefined): Extract<StackOutcome, { planned: false }> | undefined {
   const constraint = awsConstraint(stack);
   if (!mirror || !constraint) return undefined;
   const parsed = parseConstraint(constraint);
@@ -105,12 +105,15 @@ async function planForm(tf: TerraformEnvironment, stack: StackSource, form: Stac
   const text = form === StackForm.json
     ? runTerraform(tf, ['show', '-no-color', 'plan.tfplan'], { ...context, step: 'terraform show' })
     : Promise.resolve(undefined);
-  const [shown, { stdout: json }] = await Promise.all([
+  // allSettled: a failed show still waits for its sibling, so no terraform outlives the run's directory.
+  const [shown, asJson] = await Promise.allSettled([
     text,
     runTerraform(tf, ['show', '-json', 'plan.tfplan'], { ...context, step: 'terraform show -json' }),
   ]);
-  const planText = shown?.stdout;
-  const planJson = JSON.parse(json);
+  if (shown.status === 'rejected') throw shown.reason;
+  if (asJson.status === 'rejected') throw asJson.reason;
+  const planText = shown.value?.stdout;
+  const planJson = JSON.parse(asJson.value.stdout);
   const provider = installedAwsVersion(path.join(dir, '.terraform.lock.hcl'));
   return { form, ...(planText !== undefined ? { planText } : {}), planJson, counts: planCounts(planJson), ...(provider ? { provider } : {}) };
 }
@@ -170,7 +173,7 @@ export async function planStacks(stacks: readonly StackSource[], options: PlanOp
     for (const stack of stacks) {
       const refused = providerGap(stack, mirror);
       if (refused) {
-        progress(`${stack.name}: not planned (needs ${refused.planned ? '' : refused.needs})`);
+        progress(`${stack.name}: not planned (needs ${refused.needs})`);
         refusals.set(stack.name, refused);
       } else for (const form of stack.hclFile ? [StackForm.json, StackForm.hcl] : [StackForm.json]) jobs.push({ stack, form });
     }

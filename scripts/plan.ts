@@ -5,11 +5,19 @@
 // <stack>.plan.json (terraform show -json), both from the JSON form, which is
 // what deploys; fails if the HCL plans anything else or a plan holds a
 // secret. A stack whose provider constraint no provider here meets is listed
-// as NOT PLANNED with the release it needs; the others still count.
+// as NOT PLANNED with the release it needs; the others still count. An
+// on-demand stack held back only by its runtime is then also planned as a
+// nodejs22.x copy, labelled as such everywhere (<stack>.nodejs22.x.plan.txt),
+// so every resource and policy of it is still proven by Terraform.
 //   --outdir <dir>  plan that synth output instead of cdktf.out
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../src/protocol/artifacts';
+import { LambdaRuntime } from '../src/protocol/lambda-runtime';
+import { environments } from '../src/infrastructure/config/environments';
+import type { EnvironmentsInput } from '../src/infrastructure/config/types';
+import { synth } from './synth';
 import { InfrastructureError } from '../src/infrastructure/errors';
 import { REVIEW_DIR } from '../src/infrastructure/synthesize';
 import { TerraformCheckError } from '../src/infrastructure/terraform/errors';
@@ -28,13 +36,13 @@ export function stackSources(outdir: string): StackSource[] {
 }
 
 /** Checks the run's plans agree and hold no secret; writes the review files. Returns the failures. */
-export function reviewPlans(run: PlanRun, reviewDir: string): string[] {
+export function reviewPlans(run: PlanRun, reviewDir: string, label = ''): string[] {
   const failures: string[] = [];
   for (const outcome of run.outcomes) {
     if (!outcome.planned) continue;
     const [json, hcl] = [outcome.forms.find((f) => f.form === 'json')!, outcome.forms.find((f) => f.form === 'hcl')];
-    writeFileSync(path.join(reviewDir, `${outcome.stack}.plan.txt`), json.planText ?? '');
-    writeFileSync(path.join(reviewDir, `${outcome.stack}.plan.json`), `${JSON.stringify(json.planJson, null, 2)}\n`);
+    writeFileSync(path.join(reviewDir, `${outcome.stack}${label}.plan.txt`), json.planText ?? '');
+    writeFileSync(path.join(reviewDir, `${outcome.stack}${label}.plan.json`), `${JSON.stringify(json.planJson, null, 2)}\n`);
     if (hcl) failures.push(...planDifferences(json.planJson, hcl.planJson).map((d) => `stack "${outcome.stack}": the HCL plans differently: ${d}`));
     for (const form of outcome.forms) {
       failures.push(...findSecrets(form.planJson).map((s) => `stack "${outcome.stack}" (${form.form}): ${s.address} ${s.path}: ${s.why}`));
@@ -43,6 +51,31 @@ export function reviewPlans(run: PlanRun, reviewDir: string): string[] {
   const unexpected = run.stsActions.filter((a) => a !== 'GetCallerIdentity');
   if (unexpected.length > 0) failures.push(`the plans asked STS for ${[...new Set(unexpected)].join(', ')}`);
   return failures;
+}
+
+const NODEJS22_LABEL = `.${LambdaRuntime.nodejs22}`;
+
+/** On-demand stacks on nodejs24.x: an older provider refuses only their runtime value. */
+function isOnDemandOnNode24(stack: string): boolean {
+  const fn = environments[stack]?.function;
+  return fn !== undefined && fn.compute !== 'managed-instances' && (fn.runtime ?? LambdaRuntime.nodejs24) === LambdaRuntime.nodejs24;
+}
+
+/** Synthesizes `stacks` again with nodejs22.x into a scratch directory and plans that copy. */
+async function planAsNodejs22(stacks: string[], reviewDir: string, failures: string[]): Promise<PlanRun> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'plan-nodejs22-'));
+  try {
+    const copies: EnvironmentsInput = Object.fromEntries(stacks.map((name) => {
+      const input = environments[name]!;
+      return [name, { ...input, function: { ...input.function, runtime: LambdaRuntime.nodejs22 } }];
+    }));
+    const copy = await synth({ outdir: path.join(scratch, 'cdktf.out'), hcl: true, environments: copies });
+    const run = await planStacks(stackSources(copy.outdir), { onProgress: (line) => console.log(`plan (${LambdaRuntime.nodejs22} copy): ${line}`) });
+    failures.push(...reviewPlans(run, reviewDir, NODEJS22_LABEL));
+    return run;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -55,21 +88,32 @@ async function main(): Promise<void> {
     const run = await planStacks(stackSources(outdir), { onProgress: (line) => console.log(`plan: ${line}`) });
     const reviewDir = path.join(outdir, REVIEW_DIR);
     const failures = reviewPlans(run, reviewDir);
+    const heldBack = run.outcomes.filter((o) => !o.planned).map((o) => o.stack).filter(isOnDemandOnNode24);
+    const fallback = heldBack.length > 0 ? await planAsNodejs22(heldBack, reviewDir, failures) : undefined;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`plan: Terraform ${run.terraformVersion}, hashicorp/aws ${run.providerVersion ?? '(none installed)'}, ${seconds.toFixed(0)} s`);
-    for (const outcome of run.outcomes) {
-      if (!outcome.planned) {
-        console.log(`  ${outcome.stack.padEnd(8)} NOT PLANNED: ${outcome.reason}`);
-        continue;
+    console.log(`plan: Terraform ${run.terraformVersion}, hashicorp/aws ${run.providerVersion ?? fallback?.providerVersion ?? '(none installed)'}, ${seconds.toFixed(0)} s`);
+    const report = (outcomes: PlanRun['outcomes'], label: string) => {
+      for (const outcome of outcomes) {
+        const name = `${outcome.stack}${label}`;
+        if (!outcome.planned) {
+          console.log(`  ${name.padEnd(8)} NOT PLANNED: ${outcome.reason}`);
+          continue;
+        }
+        const counts = outcome.forms.map((f) => `${f.form} ${f.counts.add} to add, ${f.counts.change} to change, ${f.counts.destroy} to destroy`).join('; ');
+        console.log(`  ${name.padEnd(8)} ${counts}`);
+        console.log(`  ${''.padEnd(8)} ${rel(path.join(reviewDir, `${name}.plan.txt`))}  ${rel(path.join(reviewDir, `${name}.plan.json`))}`);
       }
-      const counts = outcome.forms.map((f) => `${f.form} ${f.counts.add} to add, ${f.counts.change} to change, ${f.counts.destroy} to destroy`).join('; ');
-      console.log(`  ${outcome.stack.padEnd(8)} ${counts}`);
-      console.log(`  ${''.padEnd(8)} ${rel(path.join(reviewDir, `${outcome.stack}.plan.txt`))}  ${rel(path.join(reviewDir, `${outcome.stack}.plan.json`))}`);
+    };
+    report(run.outcomes, '');
+    if (fallback) {
+      console.log(`plan: the same on-demand stacks with function.runtime=${LambdaRuntime.nodejs22} (every provider from 5.100.0 knows it; the rest of each stack unchanged):`);
+      report(fallback.outcomes, NODEJS22_LABEL);
     }
     const plannedCount = run.outcomes.filter((o) => o.planned).length;
-    console.log(`plan: ${plannedCount} of ${run.outcomes.length} stacks planned, each from its JSON and its review HCL`);
+    const fallbackCount = fallback?.outcomes.filter((o) => o.planned).length ?? 0;
+    console.log(`plan: ${plannedCount} of ${run.outcomes.length} stacks planned as synthesized${fallback ? `, ${fallbackCount} more as ${LambdaRuntime.nodejs22} copies` : ''}, each from its JSON and its review HCL`);
     // A run that planned nothing proved nothing: that is a failure, not a pass.
-    if (plannedCount === 0) failures.push('no stack could be planned with the provider on this machine (see NOT PLANNED above)');
+    if (plannedCount + fallbackCount === 0) failures.push('no stack could be planned with the provider on this machine (see NOT PLANNED above)');
     if (failures.length > 0) {
       console.error(`plan failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
       process.exitCode = 1;

@@ -1,4 +1,5 @@
 // The handler's log lines: one JSON object per line, whatever the fields hold.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/handler/logger';
 
 function logOnce(fields: Record<string, unknown>): Record<string, unknown> {
@@ -28,5 +29,24 @@ describe('the handler logger', () => {
 
   it('writes a BigInt as its decimal string', () => {
     expect(logOnce({ rows: 12345678901234567890n })).toMatchObject({ rows: '12345678901234567890' });
+  });
+
+  it('keeps the request ids of overlapping invocations apart, as one worker thread serves several at once', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ write: (line) => lines.push(line), now: () => new Date(0) });
+    // The first request logs after the second started and before it ended.
+    await Promise.all([
+      logger.withRequestId('first', async () => { await sleep(20); logger.info('served', { n: 1 }); }),
+      logger.withRequestId('second', async () => { logger.info('started', { n: 2 }); await sleep(40); logger.info('served', { n: 2 }); }),
+    ]);
+    logger.info('outside any request');
+    const seen = lines.map((line) => JSON.parse(line) as { requestId?: string; n?: number; message: string })
+      .map(({ requestId, n, message }) => ({ requestId, n, message }));
+    expect(seen).toEqual([
+      { requestId: 'second', n: 2, message: 'started' },
+      { requestId: 'first', n: 1, message: 'served' },
+      { requestId: 'second', n: 2, message: 'served' },
+      { requestId: undefined, n: undefined, message: 'outside any request' },
+    ]);
   });
 });

@@ -60,8 +60,7 @@ export function createDataApi(deps: DataApiDeps): DataApiHandler {
     }
   }
 
-  return async (event, context) => {
-    logger.setRequestId(context?.awsRequestId);
+  return (event, context) => logger.withRequestId(context?.awsRequestId, async () => {
     const started = clock();
     const action = loggableAction(event);
     try {
@@ -77,8 +76,6 @@ export function createDataApi(deps: DataApiDeps): DataApiHandler {
       // A bug, not a bad request: let the runtime report it as a function error.
       logger.error('request crashed', { action, ...describeError(error) });
       throw error;
-    } finally {
-      logger.setRequestId(undefined);
     }
-  };
+  });
 }

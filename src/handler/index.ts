@@ -4,7 +4,7 @@
 // shutdown listener installed and, in in-process mode, the internal extension
 // registered (top-level await, so Init does not end before it). The pool
 // itself is created by the first invocation that needs it.
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { registerInProcessExtension } from '../../extension/in-process';
 import { createIamTokenProvider, iamAuthPlugins } from './auth';
 import { AuthMode, ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
@@ -17,7 +17,11 @@ import { ItemRepository } from './repository';
 import { tlsOptions } from './tls';
 import { installWorkerDrainListener } from './worker-drain';
 
-const logger = createLogger({ base: { source: 'handler', function: process.env.AWS_LAMBDA_FUNCTION_NAME } });
+// On Managed Instances every line names its worker thread, so a request's
+// lines can be told apart from the concurrent ones of other workers.
+const logger = createLogger({
+  base: { source: 'handler', function: process.env.AWS_LAMBDA_FUNCTION_NAME, ...(isMainThread ? {} : { threadId }) },
+});
 
 function initConfig(): HandlerConfig {
   try {

@@ -7,6 +7,8 @@
 // Kept over Powertools Logger: its 2.36 bundle (36 KB) imported in 28.8 ms
 // against 11.8 ms for this one on Node 24 here (median of 30), at every cold start.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export const LogLevel = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
@@ -17,8 +19,12 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
-  /** Every following line carries this request id (undefined clears it). */
-  setRequestId(requestId: string | undefined): void;
+  /**
+   * Runs `fn` with every line it logs, and every line of what it awaits,
+   * carrying this request id. Scoped to the call, not set on the logger:
+   * on Managed Instances one worker serves several invocations at once.
+   */
+  withRequestId<T>(requestId: string | undefined, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface LoggerOptions {
@@ -38,9 +44,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? writeStdout;
   const now = options.now ?? (() => new Date());
   const base = options.base ?? {};
-  let requestId: string | undefined;
+  const request = new AsyncLocalStorage<string | undefined>();
 
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
+    const requestId = request.getStore();
     const line = {
       timestamp: now().toISOString(),
       level,
@@ -57,7 +64,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (message, fields) => log(LogLevel.info, message, fields),
     warn: (message, fields) => log(LogLevel.warn, message, fields),
     error: (message, fields) => log(LogLevel.error, message, fields),
-    setRequestId: (id) => { requestId = id; },
+    withRequestId: (id, fn) => request.run(id, fn),
   };
 }
 

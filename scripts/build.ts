@@ -47,7 +47,7 @@ export async function buildHandler(distDir: string = DIST_DIR): Promise<void> {
 }
 
 // Node flags for the extension's launcher: none. Every candidate was measured
-// (bench/extension-startup.ts, figures in README.md): V8 flags
+// on Node 20 (figures in docs/extension.md): V8 flags
 // (--max-semi-space-size, --max-old-space-size, --jitless, --no-opt,
 // --single-threaded) make Node reject the code cache embedded for its own
 // built-ins and add 5-9 ms to start-up, while saving at most 1 MB of shared
@@ -67,7 +67,7 @@ export async function buildExtension(
     ...common,
     // CommonJS, not ESM: Node then neither loads its ESM loader nor reads the
     // file through the libuv thread pool: measured 1.1 MB less resident memory
-    // (0.4 MB of it private), 4 fewer threads, ~2 ms faster (README.md).
+    // (0.4 MB of it private), 4 fewer threads, ~2 ms faster (docs/extension.md).
     format: 'cjs',
     banner: {},
     entryPoints: [path.join(PROJECT_ROOT, 'extension/main.ts')],

@@ -10,6 +10,7 @@
 //   npm run local -- --managed-instances --no-coordinator
 //                                     its baseline: no exec wrapper, SIGTERM kills every worker's pool
 //   npm run local -- --idle-ms=5000   how long the environment stays idle (frozen on-demand) before the spindown
+import { withFunctionUser } from '../src/database/local-server';
 import { settleCounters } from '../src/testing/server-counters';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -121,7 +122,8 @@ async function run(args: Args): Promise<number> {
   const managed = args.mode === 'managed-instances';
   console.log(`\nLambda lifecycle, locally: ${TITLES[args.mode]}${args.noCoordinator ? ' but NO exec wrapper, so NO coordinator (the baseline)' : ''}\n`);
   if (managed && !fs.existsSync(EXEC_WRAPPER_FILE)) throw new Error(`${rel(EXEC_WRAPPER_FILE)} is missing: run \`npm run build\` (npm run local does it first)`);
-  const server = await startMysqlServer({ privateOnly: true });
+  // The handler connects as the user `npm run db:bootstrap` makes: the privileges it has on AWS.
+  const server = await withFunctionUser(await startMysqlServer({ privateOnly: true }));
   let env: Environment | undefined;
   const stopAll = async () => {
     await env?.shutdown().catch(() => undefined);
@@ -140,7 +142,7 @@ async function run(args: Args): Promise<number> {
           : `wrapper     ${FunctionEnv.execWrapper}=${EXEC_WRAPPER_LAMBDA_PATH} (as synthesized; /opt is ${rel(path.dirname(DEFAULT_EXTENSIONS_DIR))} here)`,
         `compute     ${args.workers} worker threads, ${FunctionEnv.maxConcurrency}=${maxConcurrency}, never frozen`,
       ] : []),
-      `database    private ${server.pid ? `mariadbd pid ${server.pid}` : 'server'} on ${server.host}:${server.port} (DB_AUTH=password, DB_TLS=off)`,
+      `database    private ${server.pid ? `mariadbd pid ${server.pid}` : 'server'} on ${server.host}:${server.port}, as ${server.user} (DB_AUTH=password, DB_TLS=off)`,
     ]));
     const before = await server.status();
     console.log(`\nServer before   ${counters(before)}\n`);

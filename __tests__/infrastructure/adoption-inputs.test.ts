@@ -7,7 +7,7 @@ import type { EnvironmentInput } from '../../src/infrastructure/config/types';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
 import { NameSuffix, namePrefixProblems } from '../../src/infrastructure/config/validate-names';
 import { ConfigError } from '../../src/infrastructure/errors';
-import { DEV_INPUT, onlyResource, ref, resourcesOf, statementsOf, synthEnvironment, type Json } from './support';
+import { DEV_INPUT, onlyResource, ref, resourcesOf, statementsOf, synthEnvironment, type Json, configIssues } from './support';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666';
 const BOUNDARY = 'arn:aws:iam::123456789012:policy/org/workload-boundary';
@@ -173,15 +173,7 @@ describe('database.monitoringIntervalSeconds (Enhanced Monitoring)', () => {
 });
 
 describe('validation of the adoption inputs (each message names the field)', () => {
-  const issuesOf = (input: EnvironmentInput, name = 'dev'): string[] => {
-    try {
-      resolveEnvironments({ [name]: input }, {});
-    } catch (error) {
-      if (error instanceof ConfigError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-      throw error;
-    }
-    return [];
-  };
+  const issuesOf = (input: EnvironmentInput, name = 'dev'): string[] => configIssues({ [name]: input });
 
   it.each<[string, Partial<EnvironmentInput>, string]>([
     ['a role path without its trailing slash', { iam: { path: '/workloads' } },

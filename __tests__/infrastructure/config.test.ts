@@ -8,24 +8,13 @@ import { environments } from '../../src/infrastructure/config/environments';
 import { estimatedMaxConnections, proxyConnectionBudget } from '../../src/infrastructure/config/max-connections';
 import type { EnvironmentInput, EnvironmentsInput } from '../../src/infrastructure/config/types';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
-import { ConfigError } from '../../src/infrastructure/errors';
-import { buildFixtures, DEV_INPUT } from './support';
-
-function issuesOf(inputs: EnvironmentsInput): string[] {
-  try {
-    resolveEnvironments(inputs);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  return [];
-}
+import { buildFixtures, DEV_INPUT, configIssues } from './support';
 
 const withProd = (prod: Partial<EnvironmentInput>): EnvironmentsInput => ({ dev: environments.dev, prod: { ...environments.prod, ...prod } });
 
 describe('config validation', () => {
   it('accepts the repository environments', () => {
-    expect(issuesOf(environments)).toEqual([]);
+    expect(configIssues(environments)).toEqual([]);
   });
 
   it.each<[string, EnvironmentsInput, string]>([
@@ -65,11 +54,11 @@ describe('config validation', () => {
     ['an unknown import key', withProd({ imports: { bucket: 'x' } as never }),
       'environments.prod.imports.bucket: is not importable; importable: vpc, lambdaSecurityGroup, proxySecurityGroup, databaseSecurityGroup, dbSubnetGroup, database, proxy, proxyRole, functionRole, logGroup, function'],
   ])('names the field: %s', (_what, inputs, message) => {
-    expect(issuesOf(inputs)).toEqual([message]);
+    expect(configIssues(inputs)).toEqual([message]);
   });
 
   it('reports every bad field of every environment at once', () => {
-    const issues = issuesOf({
+    const issues = configIssues({
       dev: { ...DEV_INPUT, function: { memoryMb: 64 } },
       prod: { ...environments.prod, proxy: { maxConnectionsPercent: 101 } },
     });
@@ -89,13 +78,13 @@ describe('the connection budget', () => {
   });
 
   it('refuses reserved concurrency x pool size beyond the budget, and says how the budget was computed', () => {
-    expect(issuesOf(withProd({ function: { reservedConcurrency: 200, poolSize: 2 } }))).toEqual([
+    expect(configIssues(withProd({ function: { reservedConcurrency: 200, poolSize: 2 } }))).toEqual([
       "environments.prod.function.reservedConcurrency: reservedConcurrency 200 x poolSize 2 = 400 exceeds the proxy's connection budget 307 (max_connections 512 (db.m7g.large, table) x maxConnectionsPercent 60 / 100)",
     ]);
   });
 
   it('uses database.maxConnections when a parameter group sets its own', () => {
-    expect(issuesOf(withProd({ database: { ...environments.prod.database, maxConnections: 1000 }, function: { reservedConcurrency: 200, poolSize: 2 } }))).toEqual([]);
+    expect(configIssues(withProd({ database: { ...environments.prod.database, maxConnections: 1000 }, function: { reservedConcurrency: 200, poolSize: 2 } }))).toEqual([]);
   });
 
   it('uses existingProxy.connectionBudget for an adopted proxy', () => {
@@ -109,7 +98,7 @@ describe('the connection budget', () => {
       },
       function: { reservedConcurrency: 5, poolSize: 2 },
     };
-    expect(issuesOf({ dev: adopted })).toEqual([
+    expect(configIssues({ dev: adopted })).toEqual([
       "environments.dev.function.reservedConcurrency: reservedConcurrency 5 x poolSize 2 = 10 exceeds the proxy's connection budget 8 (existingProxy.connectionBudget)",
     ]);
   });

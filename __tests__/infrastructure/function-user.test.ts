@@ -4,22 +4,11 @@
 import { environments } from '../../src/infrastructure/config/environments';
 import type { EnvironmentInput } from '../../src/infrastructure/config/types';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
-import { ConfigError } from '../../src/infrastructure/errors';
-import { DEV_INPUT, onlyResource, ref, resourcesOf, statementsOf, synthEnvironment, type Json, type Synthesized } from './support';
+import { DEV_INPUT, onlyResource, ref, resourcesOf, statementsOf, synthEnvironment, type Json, type Synthesized, configIssues } from './support';
 
 const repository: [string, Synthesized][] = Object.keys(environments).sort().map((name) => [name, synthEnvironment(name, environments[name])]);
 const dev = repository.find(([name]) => name === 'dev')![1];
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0f0e0d0c-0b0a-0908-0706-050403020100';
-
-function issuesOf(input: EnvironmentInput): string[] {
-  try {
-    resolveEnvironments({ dev: input });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  return [];
-}
 
 /** The function, its role and its role's policy, as one JSON text: where the master user must not appear. */
 function functionSide(s: Synthesized): string {
@@ -70,11 +59,11 @@ describe('the function user', () => {
     ['a secret key that is not a key ARN', { functionUserSecretKmsKeyArn: 'alias/app' },
       'environments.dev.database.functionUserSecretKmsKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/app"'],
   ])('refuses %s, naming the field', (_what, database, message) => {
-    expect(issuesOf({ ...DEV_INPUT, database })).toEqual([message]);
+    expect(configIssues({ dev: { ...DEV_INPUT, database } })).toEqual([message]);
   });
 
   it('is not configurable next to an existing proxy, whose user is existingProxy.dbUser', () => {
-    expect(issuesOf({
+    expect(configIssues({ dev: {
       region: 'eu-west-1',
       network: { createVpc: false, existingVpcId: 'vpc-0123456789abcdef0', existingSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
       database: { createDatabase: false, functionUser: 'app_rw' },
@@ -82,7 +71,7 @@ describe('the function user', () => {
         endpoint: 'orders.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0',
         securityGroupId: 'sg-0123456789abcdef0', dbUser: 'orders_lambda', dbName: 'orders', connectionBudget: 40,
       },
-    })).toEqual(['environments.dev.database.functionUser: is only used when createDatabase is true']);
+    } })).toEqual(['environments.dev.database.functionUser: is only used when createDatabase is true']);
   });
 });
 

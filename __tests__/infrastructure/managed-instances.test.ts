@@ -9,12 +9,13 @@ import { OPERATOR_MANAGED_POLICY } from '../../src/infrastructure/capacity-provi
 import { environments } from '../../src/infrastructure/config/environments';
 import type { EnvironmentInput } from '../../src/infrastructure/config/types';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
-import { ArtifactError, ConfigError } from '../../src/infrastructure/errors';
+import { ArtifactError } from '../../src/infrastructure/errors';
 import { GracefulShutdownStack } from '../../src/infrastructure/graceful-shutdown-stack';
 import { EXEC_WRAPPER_LAMBDA_PATH, LAMBDA_LAYER_MOUNT } from '../../src/protocol/artifacts';
 import { FunctionEnv } from '../../src/protocol/function-env';
 import {
   buildFixtures, DEV_INPUT, onlyResource, readZip, ref, resourcesOf, sgRef, statementsOf, synthEnvironment, type Json,
+  configIssues,
 } from './support';
 
 const steady = synthEnvironment('steady', environments.steady);
@@ -23,16 +24,6 @@ const fnOf = (tf: Json): Json => onlyResource(tf, 'aws_lambda_function');
 
 /** An environment on Managed Instances in front of a db.t4g.micro (proxy budget 64 x 50% = 32). */
 const MI_INPUT: EnvironmentInput = { ...DEV_INPUT, function: { compute: 'managed-instances' } };
-
-function issuesOf(input: EnvironmentInput): string[] {
-  try {
-    resolveEnvironments({ mi: input });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  return [];
-}
 
 describe('the capacity provider', () => {
   const provider = onlyResource(steady.tf, 'aws_lambda_capacity_provider');
@@ -199,13 +190,13 @@ describe('Managed Instances config', () => {
     ['the in-process shutdown mode', { ...MI_INPUT, function: { compute: 'managed-instances', shutdownMode: 'in-process', shutdownBudgetMs: 200 } },
       'environments.mi.function.shutdownMode: must be "layer" with compute managed-instances: the exec wrapper that loads the main-thread coordinator ships in the layer, got "in-process"'],
   ])('refuses %s, naming the field', (_what, input, message) => {
-    expect(issuesOf(input)).toEqual([message]);
+    expect(configIssues({ mi: input })).toEqual([message]);
   });
 });
 
 describe('the fleet connection check', () => {
   it('refuses a fleet whose connections exceed the proxy budget, with the arithmetic in the message', () => {
-    expect(issuesOf({ ...MI_INPUT, managedInstances: { maxVcpuCount: 8, workerCount: 4 } })).toEqual([
+    expect(configIssues({ mi: { ...MI_INPUT, managedInstances: { maxVcpuCount: 8, workerCount: 4 } } })).toEqual([
       'environments.mi.managedInstances.maxVcpuCount: fleet of at most 8 execution environments '
       + '(maxVcpuCount 8 / 1 vCPU each: memoryMb 2048 / memoryGibPerVcpu 2 GiB) x workerCount 4 worker threads '
       + 'x 2 connections per worker (poolSize 2, at most maxConcurrency 8 / workerCount 4 rounded up) = 64 '
@@ -216,19 +207,19 @@ describe('the fleet connection check', () => {
 
   it('counts an execution environment\'s vCPUs from its memory, so bigger environments mean fewer of them', () => {
     // 8 vCPUs / 2 vCPUs (4096 MB at 2 GiB) = 4 environments x 4 workers x 2 = 32: exactly the budget.
-    expect(issuesOf({ ...MI_INPUT, function: { compute: 'managed-instances', memoryMb: 4096 }, managedInstances: { maxVcpuCount: 8, workerCount: 4 } })).toEqual([]);
+    expect(configIssues({ mi: { ...MI_INPUT, function: { compute: 'managed-instances', memoryMb: 4096 }, managedInstances: { maxVcpuCount: 8, workerCount: 4 } } })).toEqual([]);
   });
 
   it('counts each worker\'s pool as the handler sizes it: its share of the concurrency, at most poolSize', () => {
     // maxConcurrency 4 over 4 workers: one connection each, so 8 x 4 x 1 = 32 fits where 8 x 4 x 2 would not.
     const input: EnvironmentInput = { ...MI_INPUT, managedInstances: { maxVcpuCount: 8, workerCount: 4, maxConcurrency: 4 } };
-    expect(issuesOf(input)).toEqual([]);
+    expect(configIssues({ mi: input })).toEqual([]);
     expect(resolveEnvironments({ mi: input })[0].managedInstances).toMatchObject({ connectionsPerWorker: 1, fleetConnections: 32 });
   });
 
   it('accepts a fleet exactly at the budget and refuses one connection more', () => {
-    expect(issuesOf({ ...MI_INPUT, function: { compute: 'managed-instances', poolSize: 1 }, managedInstances: { maxVcpuCount: 8, workerCount: 4 } })).toEqual([]);
-    expect(issuesOf({ ...MI_INPUT, function: { compute: 'managed-instances', poolSize: 1 }, managedInstances: { maxVcpuCount: 11, workerCount: 3 } }))
+    expect(configIssues({ mi: { ...MI_INPUT, function: { compute: 'managed-instances', poolSize: 1 }, managedInstances: { maxVcpuCount: 8, workerCount: 4 } } })).toEqual([]);
+    expect(configIssues({ mi: { ...MI_INPUT, function: { compute: 'managed-instances', poolSize: 1 }, managedInstances: { maxVcpuCount: 11, workerCount: 3 } } }))
       .toEqual([expect.stringContaining('= 33 exceeds the proxy\'s connection budget 32')]);
   });
 
@@ -244,7 +235,7 @@ describe('the fleet connection check', () => {
       function: { compute: 'managed-instances', poolSize: 1 },
       managedInstances: { maxVcpuCount: 4, workerCount: 3 },
     };
-    expect(issuesOf(adopted)).toEqual([expect.stringMatching(/^environments\.mi\.managedInstances\.maxVcpuCount: fleet of at most 4 .* = 12 exceeds the proxy's connection budget 10 \(existingProxy\.connectionBudget\)$/)]);
+    expect(configIssues({ mi: adopted })).toEqual([expect.stringMatching(/^environments\.mi\.managedInstances\.maxVcpuCount: fleet of at most 4 .* = 12 exceeds the proxy's connection budget 10 \(existingProxy\.connectionBudget\)$/)]);
   });
 
   it('passes for the repository\'s Managed Instances environment: 8 x 4 x 2 = 64 of 128', () => {

@@ -3,19 +3,7 @@
 import { environments } from '../../src/infrastructure/config/environments';
 import { esbuildNodeTarget } from '../../src/infrastructure/config/node-target';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
-import type { EnvironmentInput } from '../../src/infrastructure/config/types';
-import { ConfigError } from '../../src/infrastructure/errors';
-import { DEV_INPUT, onlyResource, synthEnvironment } from './support';
-
-function issuesOf(input: EnvironmentInput): string[] {
-  try {
-    resolveEnvironments({ dev: input });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  return [];
-}
+import { DEV_INPUT, onlyResource, synthEnvironment, configIssues } from './support';
 
 describe('function.runtime', () => {
   it('defaults to nodejs24.x for the function and the layer', () => {
@@ -37,7 +25,7 @@ describe('function.runtime', () => {
   });
 
   it.each(['nodejs20.x', 'nodejs24', 'python3.13', ''])('refuses %j, naming the field and the accepted values', (runtime) => {
-    expect(issuesOf({ ...DEV_INPUT, function: { runtime: runtime as 'nodejs24.x' } })).toEqual([
+    expect(configIssues({ dev: { ...DEV_INPUT, function: { runtime: runtime as 'nodejs24.x' } } })).toEqual([
       `environments.dev.function.runtime: must be one of "nodejs24.x", "nodejs22.x", got ${JSON.stringify(runtime)}`,
     ]);
   });

@@ -5,20 +5,9 @@
 import { environments } from '../../src/infrastructure/config/environments';
 import type { EnvironmentInput } from '../../src/infrastructure/config/types';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
-import { ConfigError } from '../../src/infrastructure/errors';
-import { DEV_INPUT, synthEnvironment } from './support';
+import { DEV_INPUT, synthEnvironment, configIssues } from './support';
 
 const PIPELINE: EnvironmentInput = { ...DEV_INPUT, backend: { type: 'pipeline' } };
-
-function issuesOf(variables: Record<string, string>): string[] {
-  try {
-    resolveEnvironments({ dev: PIPELINE }, variables);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  return [];
-}
 
 describe('state from pipeline variables', () => {
   it('is what every environment this repository deploys uses, so no bucket name is committed', () => {
@@ -48,7 +37,7 @@ describe('state from pipeline variables', () => {
   });
 
   it('refuses local state on the deploy path (TF_STATE_REQUIRED=true), naming the missing variable', () => {
-    expect(issuesOf({ TF_STATE_REQUIRED: 'true' })).toEqual([
+    expect(configIssues({ dev: PIPELINE }, { TF_STATE_REQUIRED: 'true' })).toEqual([
       'environments.dev.backend: TF_STATE_BUCKET is not set, and TF_STATE_REQUIRED=true refuses local state: '
       + 'set TF_STATE_BUCKET to the S3 bucket that holds Terraform state (a repository or environment variable of the pipeline)',
     ]);
@@ -63,7 +52,7 @@ describe('state from pipeline variables', () => {
     ['a required flag that is not a boolean', { TF_STATE_BUCKET: 'org-state', TF_STATE_REQUIRED: 'yes' },
       'environments.dev.backend: TF_STATE_REQUIRED must be "true" or "false", got "yes"'],
   ])('names the variable: %s', (_what, variables, message) => {
-    expect(issuesOf(variables)).toEqual([message]);
+    expect(configIssues({ dev: PIPELINE }, variables)).toEqual([message]);
   });
 
   it('ignores the bucket variables for an environment with an explicit backend', () => {

@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Testing } from '../../src/infrastructure/cdk';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
-import type { EnvironmentInput } from '../../src/infrastructure/config/types';
+import type { EnvironmentInput, EnvironmentsInput } from '../../src/infrastructure/config/types';
+import type { PipelineVariables } from '../../src/infrastructure/config/state-backend';
+import { ConfigError } from '../../src/infrastructure/errors';
 import { GracefulShutdownStack } from '../../src/infrastructure/graceful-shutdown-stack';
 import type { PolicyStatement } from '../../src/infrastructure/policy';
 import type { ShutdownMode } from '../../src/protocol/artifacts';
@@ -179,3 +181,17 @@ export function readZip(zip: Buffer): ReadEntry[] {
   return entries;
 }
 
+/**
+ * What the synth says of these environments, one `path: message` per issue,
+ * [] when they are valid. No pipeline variables unless given: a developer's
+ * shell must not change a test.
+ */
+export function configIssues(inputs: EnvironmentsInput, variables: PipelineVariables = {}): string[] {
+  try {
+    resolveEnvironments(inputs, variables);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((i) => `${i.path}: ${i.message}`);
+    throw error;
+  }
+  return [];
+}

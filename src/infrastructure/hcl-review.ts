@@ -11,7 +11,8 @@
 //   references) is written unescaped, and the formatter then tears it apart;
 //   policies become `jsonencode({...})` with references as expressions, other
 //   such strings a properly escaped template;
-// - `depends_on` entries are quoted strings; they become references;
+// - `depends_on` and `ignore_changes` entries are quoted strings; they
+//   become references and attribute names (quoted ones are deprecated);
 // - the `terraform` block renders any setting besides required_providers and
 //   the backend as `0 = "required_version"`; it is rendered here from the
 //   stack's JSON instead.
@@ -71,12 +72,12 @@ function rewriteLines(hcl: string, rewrites: Rewrites): string {
     const indent = line.slice(0, line.length - line.trimStart().length);
     if (inDependsOn) {
       if (trimmed.startsWith(']')) inDependsOn = false;
-      // Terraform wants references here; quoted addresses are deprecated in HCL.
+      // Terraform wants references and attribute names here; quoted ones are deprecated in HCL.
       const address = /^"([^"]+)"(,?)$/.exec(trimmed);
       out.push(address ? `${indent}${address[1]}${address[2]}` : line);
       continue;
     }
-    if (/^depends_on\s*=\s*\[$/.test(trimmed)) inDependsOn = true;
+    if (/^(depends_on|ignore_changes)\s*=\s*\[$/.test(trimmed)) inDependsOn = true;
     const attribute = /^(\S+) = "(.*)"$/.exec(trimmed);
     const attributeExpression = attribute ? rewrites.attributes.get(trimmed) : undefined;
     if (attribute && attributeExpression !== undefined) {

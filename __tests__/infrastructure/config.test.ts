@@ -51,6 +51,8 @@ describe('config validation', () => {
       'environments.prod.backend.path: must be a relative path inside the project, got "/var/state/prod.tfstate"'],
     ['a local state path outside the project', withProd({ backend: { type: 'local', path: '../state/prod.tfstate' } }),
       'environments.prod.backend.path: must be a relative path inside the project, got "../state/prod.tfstate"'],
+    ['a proxy that drops idle clients before the pool retires them', withProd({ proxy: { ...environments.prod.proxy, idleClientTimeoutSeconds: 600 } }),
+      "environments.prod.proxy.idleClientTimeoutSeconds: must be longer than the function's pool idle timeout (600 s), got 600"],
     ['an unknown import key', withProd({ imports: { bucket: 'x' } as never }),
       'environments.prod.imports.bucket: is not importable; importable: vpc, lambdaSecurityGroup, proxySecurityGroup, databaseSecurityGroup, dbSubnetGroup, database, proxy, proxyRole, functionRole, logGroup, function'],
   ])('names the field: %s', (_what, inputs, message) => {

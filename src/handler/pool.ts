@@ -9,6 +9,7 @@
 //   proves the server got it.
 // - Statements go through `query()` with placeholders (text protocol), never
 //   `execute()`: server-side prepared statements pin RDS Proxy sessions.
+import { POOL_IDLE_TIMEOUT_MS } from '../protocol/function-env';
 import { createPool, type Pool, type PoolConnection, type PoolOptions, type SslOptions } from 'mysql2';
 import type { HandlerConfig } from './config';
 import { DatabaseError, ShuttingDownError, describeError } from './errors';
@@ -16,8 +17,6 @@ import type { Logger } from './logger';
 import { afterNextPoll, endPool, getConnection, isConnectionError, isNeverSentError, ping, runQuery } from './mysql-calls';
 import { SocketTracker, type CloseOutcome } from './socket-tracker';
 
-/** Below RDS Proxy's IdleClientTimeout (1800 s) and MySQL's wait_timeout: we close idle connections before they do. */
-export const POOL_IDLE_TIMEOUT_MS = 600_000;
 /** A pooled connection idle longer than this is pinged before use: a freeze may have outlived it. */
 export const VALIDATE_AFTER_IDLE_MS = 1_000;
 const PING_TIMEOUT_MS = 2_000;

@@ -89,6 +89,14 @@ export function poolSizePerWorker(poolSize: number, maxConcurrency: number, work
 }
 
 /**
+ * How long a pooled connection may sit idle before the pool closes it itself.
+ * Below RDS Proxy's IdleClientTimeout (the synth refuses a proxy whose timeout
+ * is not longer) and MySQL's wait_timeout: the function closes its idle
+ * connections before the other side gives up on them.
+ */
+export const POOL_IDLE_TIMEOUT_MS = 600_000;
+
+/**
  * Time left after the drain for the last log line, the exit and the reaping,
  * inside the runtime's share of the shutdown.
  */

@@ -94,10 +94,24 @@ function installedAwsVersion(lockFile: string): string | undefined {
   return /provider "registry\.terraform\.io\/hashicorp\/aws" \{\s*version\s*=\s*"([^"]+)"/.exec(text)?.[1];
 }
 
+/**
+ * `terraform init`, one at a time per process. Two inits filling the run's
+ * plugin cache at once were seen to fail here with "after installing
+ * registry.terraform.io/hashicorp/aws it is still not detected in
+ * .terraform/providers"; Terraform does not make the cache safe for
+ * concurrent writers. Init is seconds; the plans still run side by side.
+ */
+let initQueue: Promise<unknown> = Promise.resolve();
+function oneInitAtATime<T>(init: () => Promise<T>): Promise<T> {
+  const turn = initQueue.then(init, init);
+  initQueue = turn.catch(() => undefined);
+  return turn;
+}
+
 async function planForm(tf: TerraformEnvironment, stack: StackSource, form: StackForm, dir: string, stsEndpoint: string): Promise<PlannedForm & { provider?: string }> {
   const context = { cwd: dir, stack: stack.name, form };
   prepareWorkspace({ form, stackDir: stack.stackDir, dir, stsEndpoint, ...(stack.hclFile ? { hclFile: stack.hclFile } : {}) });
-  await runTerraform(tf, ['init', '-input=false', '-no-color', '-backend=true'], { ...context, step: 'terraform init' });
+  await oneInitAtATime(() => runTerraform(tf, ['init', '-input=false', '-no-color', '-backend=true'], { ...context, step: 'terraform init' }));
   await runTerraform(tf, ['validate', '-no-color'], { ...context, step: 'terraform validate' });
   await runTerraform(tf, ['plan', '-input=false', '-no-color', '-lock=false', '-out=plan.tfplan'], { ...context, step: 'terraform plan' });
   // Every command loads the provider's schema (most of a command's CPU time), so the

@@ -9,7 +9,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from './cdk';
 import { NameSuffix } from './config/validate-names';
 import { guardrailArgs, type RoleGuardrails } from './iam-guardrails';
-import { policyDocument, type PolicyStatement } from './policy';
+import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './policy';
 
 export interface FlowLogsProps {
   vpcId: string;
@@ -41,17 +41,9 @@ export class FlowLogs extends Construct {
       description: 'VPC flow logs: deliver to the stack\'s flow log group',
       // The delivery service assumes the role only for flow logs of this
       // account and region (the confused-deputy conditions VPC documents).
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-          Condition: {
-            StringEquals: { 'aws:SourceAccount': accountId },
-            ArnLike: { 'aws:SourceArn': `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` },
-          },
-        }],
+      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com', {
+        StringEquals: { 'aws:SourceAccount': accountId },
+        ArnLike: { 'aws:SourceArn': `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` },
       }),
       ...guardrailArgs(props.guardrails),
     });

@@ -14,6 +14,7 @@ export interface TrustStatement {
   Effect: 'Allow';
   Principal: { Service: string };
   Action: 'sts:AssumeRole';
+  Condition?: Record<string, Record<string, string>>;
 }
 
 export function policyDocument(statements: readonly (PolicyStatement | TrustStatement)[]): string {
@@ -25,6 +26,6 @@ export function policyDocument(statements: readonly (PolicyStatement | TrustStat
  * neither Lambda nor RDS Proxy documents sending it when assuming an execution
  * role, and a condition the service does not send breaks the role.
  */
-export function serviceTrustPolicy(service: string): string {
-  return policyDocument([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }]);
+export function serviceTrustPolicy(service: string, condition?: TrustStatement['Condition']): string {
+  return policyDocument([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) }]);
 }

@@ -14,7 +14,7 @@ import { withFunctionUser } from '../src/database/local-server';
 import { settleCounters } from '../src/testing/server-counters';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ComputeMode, DEFAULT_EXTENSIONS_DIR, InitFailedError, LambdaNodeError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
+import { ComputeMode, DEFAULT_EXTENSIONS_DIR, DEFAULT_WORKER_COUNT, InitFailedError, LambdaNodeError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
 import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
 import { workerRows, workerSummary } from '../src/emulator/worker-timeline';
 import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
@@ -37,7 +37,7 @@ const CONCURRENCY_PER_WORKER = 2;
 const CONCURRENT_PUTS = 12;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { mode: 'layer', idleMs: 2_000, workers: 3, noCoordinator: false };
+  const args: Args = { mode: 'layer', idleMs: 2_000, workers: DEFAULT_WORKER_COUNT, noCoordinator: false };
   for (const arg of argv) {
     if (arg === '--no-extension') args.mode = 'no-extension';
     else if (arg === '--in-process') args.mode = 'in-process';
@@ -153,8 +153,6 @@ async function run(args: Args): Promise<number> {
       ...(managed ? { computeMode: ComputeMode.managedInstances, workerCount: args.workers, maxConcurrency } : {}),
       env: {
         ...server.handlerEnv(),
-        DB_AUTH: 'password',
-        DB_TLS: 'off',
         [FunctionEnv.shutdownMode]: args.mode === 'in-process' ? ShutdownMode.inProcess : ShutdownMode.layer,
         ...(managed && !args.noCoordinator ? { [FunctionEnv.execWrapper]: EXEC_WRAPPER_LAMBDA_PATH } : {}),
       },

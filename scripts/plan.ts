@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../src/protocol/artifacts';
-import { LambdaRuntime } from '../src/protocol/lambda-runtime';
+import { ComputeMode, DEFAULT_LAMBDA_RUNTIME, LambdaRuntime } from '../src/protocol/lambda-runtime';
 import { environments } from '../src/infrastructure/config/environments';
 import type { EnvironmentsInput } from '../src/infrastructure/config/types';
 import { synth } from './synth';
@@ -58,7 +58,7 @@ const NODEJS22_LABEL = `.${LambdaRuntime.nodejs22}`;
 /** On-demand stacks on nodejs24.x: an older provider refuses only their runtime value. */
 function isOnDemandOnNode24(stack: string): boolean {
   const fn = environments[stack]?.function;
-  return fn !== undefined && fn.compute !== 'managed-instances' && (fn.runtime ?? LambdaRuntime.nodejs24) === LambdaRuntime.nodejs24;
+  return fn !== undefined && fn.compute !== ComputeMode.managedInstances && (fn.runtime ?? DEFAULT_LAMBDA_RUNTIME) === LambdaRuntime.nodejs24;
 }
 
 /** Synthesizes `stacks` again with nodejs22.x into a scratch directory and plans that copy. */

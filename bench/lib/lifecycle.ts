@@ -67,9 +67,6 @@ export interface VariantResult {
   wallMs: number;
 }
 
-/** The bench waits as long as the suite does: a late count must not read as a clean one. */
-const settle = (server: MysqlServer, target: number) => settleCounters(server, target);
-
 /** The `cpuMs` of the runtime's shutdown log line, if it wrote one. */
 function cpuMsOf(output: string): number | undefined {
   const match = /"cpuMs":([\d.]+)/.exec(output);
@@ -148,9 +145,9 @@ export async function runSequential(server: MysqlServer, variant: Variant, count
       failures.push(`#${i}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       if (env && env.state !== 'shutdown') await env.shutdown().catch(() => undefined);
     }
-    await settle(server, level);
+    await settleCounters(server, level);
   }
-  const after = await settle(server, before.threadsConnected);
+  const after = await settleCounters(server, before.threadsConnected);
   return aggregate(variant.label, samples, failures, before, after, Date.now() - started);
 }
 
@@ -197,7 +194,7 @@ export async function runSimultaneous(server: MysqlServer, variant: Variant, cou
   });
   // Environments whose prepare failed still hold processes: end them, outside the figures.
   await Promise.allSettled(envs.filter((env) => env.state !== 'shutdown').map((env) => env.shutdown()));
-  const after = await settle(server, before.threadsConnected);
+  const after = await settleCounters(server, before.threadsConnected);
   const result = aggregate(variant.label, samples, failures, before, after, Date.now() - started);
   // Per-environment counts are not separable when all are open at once: report the mean over the fleet.
   result.openConnections = summarize([ready.length > 0 ? open / ready.length : 0]);

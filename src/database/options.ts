@@ -2,6 +2,7 @@
 // option fails naming it, and nothing is written anywhere. The target (schema
 // and user) is never typed by hand: it comes from the environment's resolved
 // config, the same values the stack gives the function as DB_NAME / DB_USER.
+import { DbTls, MYSQL_PORT } from '../protocol/function-env';
 import { environments as configuredEnvironments } from '../infrastructure/config/environments';
 import type { EnvironmentsInput } from '../infrastructure/config/types';
 import { resolveEnvironments } from '../infrastructure/config/validate';
@@ -9,8 +10,9 @@ import { NameSuffix } from '../infrastructure/config/validate-names';
 import { UsageError } from './errors';
 import { SECRET_ARN, SECRET_NAME } from './secret-store';
 
-export const AdminTls = { required: 'required', off: 'off' } as const;
-export type AdminTls = (typeof AdminTls)[keyof typeof AdminTls];
+/** The admin connection's TLS takes the same two values as the function's. */
+export const AdminTls = DbTls;
+export type AdminTls = DbTls;
 
 /** Where the credentials may come from besides the command line: the environment keeps them out of shell history and `ps`. */
 export const BootstrapEnv = {
@@ -111,7 +113,7 @@ export function parseAdminUrl(option: string, raw: string, passwordOverride: str
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
   // URL keeps IPv6 literals in brackets; the socket wants them bare.
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { host, port: url.port ? parsePort(option, url.port) : 3306, database, user, password, tls };
+  return { host, port: url.port ? parsePort(option, url.port) : MYSQL_PORT, database, user, password, tls };
 }
 
 function findEnvironment(name: string, inputs: EnvironmentsInput): BootstrapTarget {

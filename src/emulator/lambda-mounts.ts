@@ -33,8 +33,10 @@ export function mapMountedPath(value: string, mounts: Mounts): string {
  * Every mounted path in a list of options (`--require /opt/x.cjs`,
  * `--import=/var/task/y.mjs`): a path starts a word or follows `=`.
  */
+const MOUNTED_PATH = new RegExp(`(^|[\\s=])((?:${LAMBDA_LAYER_MOUNT}|${LAMBDA_TASK_MOUNT})(?:/[^\\s]*)?)(?=$|\\s)`, 'g');
+
 export function mapMountedPaths(text: string, mounts: Mounts): string {
-  return text.replace(/(^|[\s=])((?:\/opt|\/var\/task)(?:\/[^\s]*)?)(?=$|\s)/g, (_match, before: string, found: string) => `${before}${mapMountedPath(found, mounts)}`);
+  return text.replace(MOUNTED_PATH, (_match, before: string, found: string) => `${before}${mapMountedPath(found, mounts)}`);
 }
 
 /** The function's variables with mounted paths mapped (only the variables Lambda or Node read as paths). */

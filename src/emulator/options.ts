@@ -50,9 +50,9 @@ const MAX_CONCURRENCY = 1_024;
  * AWS's own Node.js runtime interface client, the code of the managed
  * runtime, on the Node of the function's runtime (`nodejs24.x`: Node 24).
  */
-export function defaultRuntimeCommand(runtime: LambdaRuntime = DEFAULT_LAMBDA_RUNTIME): string[] {
+export function defaultRuntimeCommand(runtime: LambdaRuntime = DEFAULT_LAMBDA_RUNTIME, node: LambdaNode = resolveLambdaNode(runtime)): string[] {
   const packageJson = require.resolve('aws-lambda-ric/package.json');
-  return [resolveLambdaNode(runtime).binary, path.join(path.dirname(packageJson), 'index.mjs')];
+  return [node.binary, path.join(path.dirname(packageJson), 'index.mjs')];
 }
 
 /** The Node a custom runtime command starts: its first word when that is a Node binary, else the `node` on PATH. */
@@ -116,7 +116,7 @@ export function resolveOptions(options: EnvironmentOptions): ResolvedOptions {
   }
   // Resolved even for a custom command: the extensions and any `node` on PATH run on it.
   const node = resolveLambdaNode(runtime);
-  const runtimeCommand = options.runtimeCommand ?? defaultRuntimeCommand(runtime);
+  const runtimeCommand = options.runtimeCommand ?? defaultRuntimeCommand(runtime, node);
   const env = options.env ?? {};
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== 'string') throw new InvalidOptionError(`env.${name}`, `must be a string, got ${typeof value}`);

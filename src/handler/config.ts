@@ -10,11 +10,6 @@ import { ShutdownMode } from '../protocol/shutdown-mode';
 import { ConfigError } from './errors';
 import { MAX_PARALLEL } from './events';
 
-// The handler's own names for the contract's value sets.
-export const AuthMode = DbAuth;
-export type AuthMode = DbAuth;
-export const TlsMode = DbTls;
-export type TlsMode = DbTls;
 export { DrainStrategy, ShutdownMode };
 
 export interface HandlerConfig {
@@ -22,10 +17,10 @@ export interface HandlerConfig {
   readonly port: number;
   readonly user: string;
   readonly database: string;
-  readonly auth: AuthMode;
+  readonly auth: DbAuth;
   /** Only with `auth: password` (local runs). */
   readonly password?: string;
-  readonly tls: TlsMode;
+  readonly tls: DbTls;
   readonly region: string | undefined;
   /** Connections this pool may open: DB_POOL_SIZE, or on Managed Instances this worker's share of it. */
   readonly poolSize: number;
@@ -94,18 +89,18 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
   if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
     throw new ConfigError(FunctionEnv.database, 'must be 1-64 characters of letters, digits, _ or $');
   }
-  const auth = oneOf(env, FunctionEnv.auth, Object.values(AuthMode));
-  const tls = oneOf(env, FunctionEnv.tls, Object.values(TlsMode));
+  const auth = oneOf(env, FunctionEnv.auth, Object.values(DbAuth));
+  const tls = oneOf(env, FunctionEnv.tls, Object.values(DbTls));
   const region = env[FunctionEnv.region]?.trim() || undefined;
 
   let password: string | undefined;
-  if (auth === AuthMode.password) {
+  if (auth === DbAuth.password) {
     // Not `required()`: a password of spaces is still a password.
     password = env[FunctionEnv.password];
     if (!password) throw new ConfigError(FunctionEnv.password, 'is required when DB_AUTH=password');
   } else {
     if (env[FunctionEnv.password]) throw new ConfigError(FunctionEnv.password, 'must not be set when DB_AUTH=iam (the IAM token is the password)');
-    if (tls !== TlsMode.required) throw new ConfigError(FunctionEnv.tls, 'must be "required" when DB_AUTH=iam (the token is sent in clear text inside TLS)');
+    if (tls !== DbTls.required) throw new ConfigError(FunctionEnv.tls, 'must be "required" when DB_AUTH=iam (the token is sent in clear text inside TLS)');
     if (!region) throw new ConfigError(FunctionEnv.region, 'is required when DB_AUTH=iam (the token is signed for a region)');
   }
 

@@ -7,7 +7,8 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import { registerInProcessExtension } from '../../extension/in-process';
 import { createIamTokenProvider, iamAuthPlugins } from './auth';
-import { AuthMode, ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
+import { DbAuth } from '../protocol/function-env';
+import { ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
 import { createDataApi } from './data-api';
 import { installShutdownHandler } from './drain';
 import { describeError } from './errors';
@@ -16,11 +17,12 @@ import { DatabasePool } from './pool';
 import { ItemRepository } from './repository';
 import { tlsOptions } from './tls';
 import { installWorkerDrainListener } from './worker-drain';
+import { LambdaEnv } from '../protocol/lambda-api';
 
 // On Managed Instances every line names its worker thread, so a request's
 // lines can be told apart from the concurrent ones of other workers.
 const logger = createLogger({
-  base: { source: 'handler', function: process.env.AWS_LAMBDA_FUNCTION_NAME, ...(isMainThread ? {} : { threadId }) },
+  base: { source: 'handler', function: process.env[LambdaEnv.functionName], ...(isMainThread ? {} : { threadId }) },
 });
 
 function initConfig(): HandlerConfig {
@@ -37,7 +39,7 @@ const pool = new DatabasePool({
   config,
   logger,
   ssl: tlsOptions(config),
-  ...(config.auth === AuthMode.iam ? { authPlugins: iamAuthPlugins(createIamTokenProvider(config)) } : {}),
+  ...(config.auth === DbAuth.iam ? { authPlugins: iamAuthPlugins(createIamTokenProvider(config)) } : {}),
 });
 // In a worker thread (Managed Instances) no signal ever arrives: the main
 // thread's coordinator asks for the drain instead.

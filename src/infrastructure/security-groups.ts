@@ -10,7 +10,6 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from './cdk';
 
-export { MYSQL_PORT };
 
 export interface SecurityGroupsProps {
   vpcId: string;

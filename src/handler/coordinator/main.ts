@@ -6,6 +6,7 @@
 // it starts its workers. Everywhere else the handler hears SIGTERM itself.
 import { isMainThread } from 'node:worker_threads';
 import { FunctionEnv, SHUTDOWN_BUDGET_MS } from '../../protocol/function-env';
+import { LambdaEnv } from '../../protocol/lambda-api';
 import { loadShutdownBudget } from '../config';
 import { terminateBySignal } from '../drain';
 import { describeError } from '../errors';
@@ -25,7 +26,7 @@ function budgetMs(logger: Logger): number {
 }
 
 function install(): void {
-  const logger = createLogger({ base: { source: COORDINATOR_SOURCE, function: process.env.AWS_LAMBDA_FUNCTION_NAME } });
+  const logger = createLogger({ base: { source: COORDINATOR_SOURCE, function: process.env[LambdaEnv.functionName] } });
   const coordinator = createCoordinator({ budgetMs: budgetMs(logger), logger, terminate: terminateBySignal });
   process.on('SIGTERM', () => {
     void coordinator.drainWorkers();

@@ -4,6 +4,7 @@
 // so `npm run plan` can name it and the version it needs instead of failing
 // every stack on an older provider.
 import type { TerraformStack } from '../cdk';
+import { compareVersions, parseVersion } from './provider-version';
 
 /** S3 `use_lockfile` (native state locking) needs Terraform 1.10. */
 export const TERRAFORM_REQUIRED_VERSION = '>= 1.10.0';
@@ -50,14 +51,8 @@ function isResource(node: unknown): node is ResourceLike {
   return typeof node === 'object' && node !== null && 'terraformResourceType' in node && 'toTerraform' in node;
 }
 
-function numeric(version: string): number[] {
-  return version.split('.').map(Number);
-}
-
 function newer(a: string, b: string): boolean {
-  const [x, y] = [numeric(a), numeric(b)];
-  for (let i = 0; i < 3; i += 1) if (x[i] !== y[i]) return x[i] > y[i];
-  return false;
+  return compareVersions(parseVersion(a), parseVersion(b)) > 0;
 }
 
 /** The lowest provider release that has every resource and argument the stack uses. */
@@ -65,10 +60,12 @@ export function requiredAwsProviderFloor(stack: TerraformStack): string {
   let floor = AWS_PROVIDER_FLOOR;
   for (const node of stack.node.findAll()) {
     if (!isResource(node)) continue;
+    let body: Record<string, unknown> | undefined;
     for (const feature of PROVIDER_FEATURES) {
       if (feature.resourceType !== node.terraformResourceType || !newer(feature.since, floor)) continue;
       if (feature.argument !== undefined) {
-        const body = Object.values(node.toTerraform().resource?.[feature.resourceType] ?? {})[0] ?? {};
+        // Rendered once per resource, however many features look at it.
+        body ??= Object.values(node.toTerraform().resource?.[feature.resourceType] ?? {})[0] ?? {};
         const value = body[feature.argument];
         if (value === undefined) continue;
         if (feature.value !== undefined && !(Array.isArray(value) ? value.includes(feature.value) : value === feature.value)) continue;

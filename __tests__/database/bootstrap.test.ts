@@ -4,8 +4,7 @@
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
 import { wireHandler } from '../handler/support';
 import {
-  accountExists, adminUrl, ADMIN, connectAs, createAdmin, ENV_NAME, FUNCTION_PASSWORD, MemorySecretStore, outcome, passwordArgs, runCli,
-  SECRET_ARN, showGrants, target,
+  accountExists, adminUrl, ADMIN, connectAs, createAdmin, ENV_NAME, FUNCTION_PASSWORD, outcome, passwordArgs, runCli, showGrants, target,
 } from './support';
 
 let server: MysqlServer;
@@ -167,49 +166,6 @@ describe('db:bootstrap with --password (a local server)', () => {
     expect(run.code).toBe(0);
     expect(run.out).toContain(`connecting as ${ADMIN.user}@proxy.example.invalid:3306/mysql (TLS off, via ${server.host}:${server.port})`);
     expect(await showGrants(server)).toContain(intended());
-  });
-});
-
-describe('db:bootstrap with --secret-arn (RDS; Secrets Manager replaced by an in-memory store, AWS being out of reach here)', () => {
-  const secretArgs = (extra: string[] = []) => ['--env', ENV_NAME, '--admin-url', adminUrl(server), '--admin-tls', 'off', '--secret-arn', SECRET_ARN, ...extra];
-
-  it('gives the user a random password and writes it, with the user name, to the secret the proxy reads', async () => {
-    const secrets = new MemorySecretStore();
-
-    const run = await runCli(secretArgs(), {}, { secrets });
-
-    expect(run.code).toBe(0);
-    const secret = secrets.values.get(SECRET_ARN);
-    expect(secret).toEqual({ username: target.user, password: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
-    expect(run.out).toContain(`  wrote the password of '${target.user}'@'%' to ${SECRET_ARN}`);
-    expect([...run.out, ...run.err].join('\n')).not.toContain(secret!.password);
-    const connection = await connectAs(server, target.user, secret!.password);
-    await connection.end();
-  });
-
-  it('writes nothing on a second run: the secret already holds the user', async () => {
-    const secrets = new MemorySecretStore();
-    await runCli(secretArgs(), {}, { secrets });
-
-    const second = await runCli(secretArgs(), {}, { secrets });
-
-    expect(secrets.writes).toBe(1);
-    expect(second.out.at(-1)).toMatch(/^nothing to do: /);
-  });
-
-  it('replaces the password in the database and the secret with --rotate-password', async () => {
-    const secrets = new MemorySecretStore();
-    await runCli(secretArgs(), {}, { secrets });
-    const old = secrets.values.get(SECRET_ARN)!.password;
-
-    const run = await runCli(secretArgs(['--rotate-password']), {}, { secrets });
-
-    expect(run.code).toBe(0);
-    const rotated = secrets.values.get(SECRET_ARN)!.password;
-    expect(rotated).not.toBe(old);
-    await expect(connectAs(server, target.user, old)).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
-    const connection = await connectAs(server, target.user, rotated);
-    await connection.end();
   });
 });
 

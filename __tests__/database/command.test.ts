@@ -4,7 +4,8 @@
 import { execFile } from 'node:child_process';
 import { PROJECT_ROOT } from '../../src/protocol/artifacts';
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
-import { ADMIN, adminUrl, createAdmin, ENV_NAME, FUNCTION_PASSWORD, showGrants, target } from './support';
+import { FakeSecretsManager } from './fake-secrets-manager';
+import { ADMIN, adminUrl, connectAs, createAdmin, ENV_NAME, FUNCTION_PASSWORD, showGrants, target } from './support';
 
 let server: MysqlServer;
 
@@ -56,5 +57,38 @@ describe('npm run db:bootstrap', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^db:bootstrap: --env: unknown environment "nowhere"/);
     expect(result.stdout).toBe('');
+  });
+});
+
+describe('npm run db:bootstrap with a secret that does not exist (a mistyped --secret-arn, the wrong account or profile)', () => {
+  let secretsManager: FakeSecretsManager;
+
+  beforeAll(async () => {
+    secretsManager = await FakeSecretsManager.start();
+  });
+
+  afterAll(async () => {
+    await secretsManager?.stop();
+  });
+
+  it('exits 1 naming the secret, writes nothing, and the function user\'s previous password still works', async () => {
+    await server.query('DROP USER IF EXISTS ?@?', [target.user, '%']);
+    const created = await npmRun(['--env', ENV_NAME, '--admin-tls', 'off'], { DB_ADMIN_URL: adminUrl(server), DB_FUNCTION_PASSWORD: FUNCTION_PASSWORD });
+    expect(created.code).toBe(0);
+    const missing = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:graceful-shutdown-dev-function-user-Typo00';
+
+    // The real SDK, sent to the loopback endpoint by its own per-service variable; fake keys, no profile, no instance metadata.
+    const result = await npmRun(['--env', ENV_NAME, '--admin-tls', 'off', '--secret-arn', missing], {
+      DB_ADMIN_URL: adminUrl(server), AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false',
+      AWS_ACCESS_KEY_ID: 'AKIDLOOPBACKTEST0000', AWS_SECRET_ACCESS_KEY: 'loopback-test-secret-key', AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+
+    const connection = await connectAs(server, target.user, FUNCTION_PASSWORD);
+    await connection.end();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`db:bootstrap failed: secret ${missing}: not found in region eu-west-1`));
+    expect(secretsManager.operations()).toEqual(['DescribeSecret']);
   });
 });

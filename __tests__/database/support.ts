@@ -1,17 +1,18 @@
 // Fixtures of the bootstrap tests: a private mariadbd with an admin account
 // shaped like the RDS master user (every privilege, grantable), the command
-// run in-process with its output captured, an in-memory secret store (AWS is
-// out of reach here), and connections as the function user.
+// run in-process with its output captured, the real Secrets Manager client
+// pointed at a loopback fake (AWS is out of reach here), and connections as
+// the function user.
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { runBootstrapCli, type CliDeps, type ExitCode } from '../../src/database/cli';
-import type { SecretStore, UserSecret } from '../../src/database/secret-store';
+import { AwsSecretStore } from '../../src/database/secret-store';
 import { environments } from '../../src/infrastructure/config/environments';
 import { resolveEnvironments } from '../../src/infrastructure/config/validate';
 import type { MysqlServer } from '../../src/testing/mysql-server';
+import { FAKE_REGION, type FakeSecretsManager } from './fake-secrets-manager';
 
 export const ADMIN = { user: 'bootstrap_admin', password: 'admin-pw-Xq93!k' } as const;
 export const FUNCTION_PASSWORD = 'fn-pw-7Hs2p0qLz';
-export const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:graceful-shutdown-dev-function-user-AbCdEf';
 
 /** The environment the tests bootstrap, resolved from the repository's own config, as the command does. */
 export const ENV_NAME = 'dev';
@@ -30,18 +31,11 @@ export function adminUrl(server: MysqlServer, database = 'mysql'): string {
   return `mysql://${ADMIN.user}:${encodeURIComponent(ADMIN.password)}@${server.host}:${server.port}/${database}`;
 }
 
-export class MemorySecretStore implements SecretStore {
-  readonly values = new Map<string, UserSecret>();
-  writes = 0;
-
-  async read(secretArn: string): Promise<UserSecret | undefined> {
-    return this.values.get(secretArn);
-  }
-
-  async write(secretArn: string, value: UserSecret): Promise<void> {
-    this.writes++;
-    this.values.set(secretArn, value);
-  }
+/** The real SDK client, sent to a loopback FakeSecretsManager with fake keys: nothing leaves the machine. */
+export function loopbackStore(fake: FakeSecretsManager, region = FAKE_REGION): AwsSecretStore {
+  return new AwsSecretStore(region, {
+    endpoint: fake.endpoint, credentials: { accessKeyId: 'AKIDLOOPBACKTEST0000', secretAccessKey: 'loopback-test-secret-key' },
+  });
 }
 
 export interface CliRun {

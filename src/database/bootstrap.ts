@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { CREATE_TABLE, TABLE } from '../handler/repository';
 import { canLogIn } from './admin-connection';
-import { BootstrapError, DatabaseStepError, GrantDriftError, SecretStoreError } from './errors';
+import { BootstrapError, DatabaseStepError, GrantDriftError } from './errors';
 import { changeSql, describeChange, parseGrantLine, planGrants, tableObject, type GrantLine } from './grants';
 import type { BootstrapOptions } from './options';
+import { SecretRollout } from './secret-rollout';
 import type { SecretStore } from './secret-store';
 
 /**
@@ -108,6 +109,7 @@ export async function bootstrap(connection: Connection, options: BootstrapOption
 
   let newPassword: string | undefined;
   let passwordReason = '';
+  let rollout: SecretRollout | undefined;
   if (credential.kind === 'password') {
     if (grantsBefore && !(await canLogIn(options.admin, user, credential.password))) {
       newPassword = credential.password;
@@ -116,13 +118,11 @@ export async function bootstrap(connection: Connection, options: BootstrapOption
       newPassword = credential.password;
     }
   } else {
-    const secrets = deps.secrets;
-    if (!secrets) throw new BootstrapError('a secret store is required with a secret credential (the CLI passes one)');
-    const stored = await secrets.read(credential.secretId);
-    if (!grantsBefore) newPassword = randomPassword();
-    else if (credential.rotate) [newPassword, passwordReason] = [randomPassword(), '--rotate-password'];
-    else if (!stored) [newPassword, passwordReason] = [randomPassword(), 'the secret had no value'];
-    else if (stored.username !== user) [newPassword, passwordReason] = [randomPassword(), `the secret named user "${stored.username}"`];
+    if (!deps.secrets) throw new BootstrapError('a secret store is required with a secret credential (the CLI passes one)');
+    // Checks the secret and stages any new password before the database changes at all (secret-rollout.ts says why in this order).
+    rollout = await SecretRollout.prepare(deps.secrets, credential, user, account, grantsBefore !== undefined, randomPassword);
+    newPassword = rollout.next?.password;
+    passwordReason = rollout.next?.reason ?? '';
   }
 
   // ---- write ----
@@ -138,24 +138,20 @@ export async function bootstrap(connection: Connection, options: BootstrapOption
     });
     changes.push({ kind: ChangeKind.createdTable, description: `created table ${table}` });
   }
+  const setPassword = async (password: string): Promise<void> => {
+    await step(`setting the password of ${account}`, () => connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user, FUNCTION_USER_HOST, password]));
+  };
   if (!grantsBefore) {
     await step(`creating user ${account}`, () =>
       connection.query('CREATE USER ?@? IDENTIFIED BY ?', [user, FUNCTION_USER_HOST, newPassword]));
     changes.push({ kind: ChangeKind.createdUser, description: `created user ${account}` });
   } else if (newPassword !== undefined) {
-    await step(`setting the password of ${account}`, () =>
-      connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user, FUNCTION_USER_HOST, newPassword]));
+    await setPassword(newPassword);
     changes.push({ kind: ChangeKind.setPassword, description: `set a new password for ${account} (${passwordReason})` });
   }
-  if (credential.kind === 'secret' && newPassword !== undefined) {
-    // After the database, so a failed ALTER leaves the secret as it was. If this write fails
-    // the proxy holds an old password; the old one is gone, so the remedy is a new one.
-    try {
-      await deps.secrets!.write(credential.secretId, { username: user, password: newPassword });
-    } catch (cause) {
-      throw new SecretStoreError(credential.secretId, `the password of ${account} was changed but not stored; run again with --rotate-password`, cause);
-    }
-    changes.push({ kind: ChangeKind.wroteSecret, description: `wrote the password of ${account} to ${credential.secretId}` });
+  if (rollout?.next) {
+    await rollout.promote(setPassword);
+    changes.push({ kind: ChangeKind.wroteSecret, description: `wrote the password of ${account} to ${rollout.arn} (staged as AWSPENDING, then made AWSCURRENT)` });
   }
 
   const plan = planGrants(grantsBefore ?? [], schema, TABLE);

@@ -4,6 +4,7 @@
 // log, whatever a server or SDK error message happens to quote.
 import type { Connection } from 'mysql2/promise';
 import { connectAdmin, describeEndpoint } from './admin-connection';
+import { isRdsProxyHost } from './admin-endpoint';
 import { bootstrap, FUNCTION_USER_HOST, generatePassword, type BootstrapDeps } from './bootstrap';
 import { BootstrapError, UsageError, describeCause } from './errors';
 import { BootstrapEnv, parseOptions, USAGE, type BootstrapOptions } from './options';
@@ -39,7 +40,14 @@ function passwordsIn(argv: readonly string[], env: Env): string[] {
     .map((a) => a.replace(/^--admin-url=/, ''));
   for (const raw of url) {
     const m = /^mysql:\/\/[^:/@]*:([^@]*)@/.exec(raw);
-    if (m?.[1]) found.push(m[1], decodeURIComponent(m[1]));
+    if (!m?.[1]) continue;
+    found.push(m[1]);
+    // A malformed escape is parseOptions' to report (naming the option); here it only means there is no decoded form to mask.
+    try {
+      found.push(decodeURIComponent(m[1]));
+    } catch {
+      // nothing more to mask
+    }
   }
   const password = argv.findIndex((a) => a === '--password' || a.startsWith('--password='));
   if (password >= 0) found.push(argv[password].includes('=') ? argv[password].slice('--password='.length) : argv[password + 1] ?? '');
@@ -66,15 +74,16 @@ export async function runBootstrapCli(argv: readonly string[], env: Env, io: Cli
 
   const { target, credential } = options;
   out(`db:bootstrap: environment ${target.environment}: user '${target.user}'@'${FUNCTION_USER_HOST}' on schema \`${target.schema}\``
-    + ` (${credential.kind === 'password' ? 'password from --password' : `password in secret ${credential.secretId} (${credential.region})`})`);
+    + ` (${credential.kind === 'password' ? 'password from --password' : `password in secret ${credential.secretId} (${credential.expected.region})`})`);
   out(`connecting as ${describeEndpoint(options.admin)}`);
+  if (isRdsProxyHost(options.admin.host)) out('  through an RDS Proxy (--allow-proxy): its debug logging must stay off, or it logs the new password');
   let connection: Connection | undefined;
   const newPasswords: string[] = [];
   try {
     connection = await connectAdmin(options.admin);
     const generate = deps.randomPassword ?? generatePassword;
     const report = await bootstrap(connection, options, {
-      ...(deps.secrets ? { secrets: deps.secrets } : credential.kind === 'secret' ? { secrets: new AwsSecretStore(credential.region) } : {}),
+      ...(deps.secrets ? { secrets: deps.secrets } : credential.kind === 'secret' ? { secrets: new AwsSecretStore(credential.expected.region) } : {}),
       // Every generated password joins the redaction list before anything can print it.
       randomPassword: () => {
         const value = generate();

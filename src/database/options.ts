@@ -2,17 +2,15 @@
 // option fails naming it, and nothing is written anywhere. The target (schema
 // and user) is never typed by hand: it comes from the environment's resolved
 // config, the same values the stack gives the function as DB_NAME / DB_USER.
-import { DbTls, MYSQL_PORT } from '../protocol/function-env';
 import { environments as configuredEnvironments } from '../infrastructure/config/environments';
-import type { EnvironmentsInput } from '../infrastructure/config/types';
+import type { EnvironmentConfig, EnvironmentsInput } from '../infrastructure/config/types';
 import { resolveEnvironments } from '../infrastructure/config/validate';
 import { NameSuffix } from '../infrastructure/config/validate-names';
+import { AdminTls, checkAdminTls, checkProxy, parseAdminUrl, parseTunnel, type AdminEndpoint } from './admin-endpoint';
 import { UsageError } from './errors';
-import { SECRET_ARN, SECRET_NAME } from './secret-store';
+import { parseSecretArn, SECRET_NAME, type SecretExpectation } from './secret-store';
 
-/** The admin connection's TLS takes the same two values as the function's. */
-export const AdminTls = DbTls;
-export type AdminTls = DbTls;
+export { AdminTls, type AdminEndpoint } from './admin-endpoint';
 
 /** Where the credentials may come from besides the command line: the environment keeps them out of shell history and `ps`. */
 export const BootstrapEnv = {
@@ -22,30 +20,16 @@ export const BootstrapEnv = {
   functionPassword: 'DB_FUNCTION_PASSWORD',
 } as const;
 
-export interface AdminEndpoint {
-  readonly host: string;
-  readonly port: number;
-  /** The database in the URL (where the admin lands); the bootstrap's own target is `BootstrapTarget.schema`. */
-  readonly database: string | undefined;
-  readonly user: string;
-  readonly password: string;
-  readonly tls: AdminTls;
-  /** `host:port` actually dialled (an SSM port forward); TLS still verifies `host`, the name the certificate carries. */
-  readonly tunnel: { host: string; port: number } | undefined;
-}
-
 export interface BootstrapTarget {
   readonly environment: string;
   readonly schema: string;
   readonly user: string;
-  /** The secret the stack creates for the user (create mode): its name and region. None for an adopted proxy. */
-  readonly stackSecret?: { readonly id: string; readonly region: string };
 }
 
 export type Credential =
   | { readonly kind: 'password'; readonly password: string }
-  /** `secretId`: an ARN or a name, both of which Secrets Manager accepts. */
-  | { readonly kind: 'secret'; readonly secretId: string; readonly region: string; readonly rotate: boolean };
+  /** `secretId`: an ARN or a name, both of which Secrets Manager accepts; `expected`: where it must turn out to live. */
+  | { readonly kind: 'secret'; readonly secretId: string; readonly expected: SecretExpectation; readonly rotate: boolean };
 
 export interface BootstrapOptions {
   readonly target: BootstrapTarget;
@@ -54,18 +38,20 @@ export interface BootstrapOptions {
 }
 
 export const USAGE = `usage: npm run db:bootstrap -- --env <name> ([--secret-arn <arn>] [--rotate-password] | --password <pw>)
-         [--admin-url mysql://<admin>:<password>@<host>:<port>/<db>] [--admin-tls required|off] [--tunnel <host>:<port>]
+         [--admin-url mysql://<admin>:<password>@<host>:<port>/<db>] [--admin-tls required|off] [--tunnel <host>:<port>] [--allow-proxy]
   --env           the environment whose function user and schema to set up (from src/infrastructure/config/environments.ts)
   --admin-url     an account that may create users and grant (or ${BootstrapEnv.adminUrl}; ${BootstrapEnv.adminPassword} replaces its password)
-  --admin-tls     required (default: certificate and host name verified against the RDS CA bundle) or off (a local server)
+  --admin-tls     required (default: certificate and host name verified against the RDS CA bundle)
+                  or off (only to 127.0.0.0/8, ::1, localhost, or through a --tunnel to one)
   --tunnel        dial this address instead of the URL's host (an SSM port forward), still verifying the URL's host name
+  --allow-proxy   connect through an RDS Proxy endpoint (refused by default: a proxy with debug logging would log the new password)
   --secret-arn    RDS: a random password is set and written to this secret, which the proxy uses for the user
                   (default: the secret the stack created, <namePrefix>${NameSuffix.functionUserSecret}, in the environment's region)
   --rotate-password  with --secret-arn: replace the password even if the secret already holds one
   --password      a local server: the user gets this password (or ${BootstrapEnv.functionPassword})`;
 
 const VALUE_OPTIONS = ['--env', '--admin-url', '--admin-tls', '--tunnel', '--secret-arn', '--password'] as const;
-const FLAG_OPTIONS = ['--rotate-password', '--help'] as const;
+const FLAG_OPTIONS = ['--rotate-password', '--allow-proxy', '--help'] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -90,41 +76,47 @@ export function parseArgs(argv: readonly string[]): Map<string, string> {
   return values;
 }
 
-function parsePort(option: string, raw: string): number {
-  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(port >= 1 && port <= 65_535)) throw new UsageError(option, `port must be 1-65535, got "${raw.slice(0, 10)}"`);
-  return port;
+interface Environment {
+  readonly target: BootstrapTarget;
+  readonly config: EnvironmentConfig;
+  /** Where the function user's secret must live: the proxy's region; the accounts the config pins, if any. */
+  readonly expected: SecretExpectation;
+  /** The stack's own secret (create mode); none for an adopted proxy. */
+  readonly stackSecret: string | undefined;
 }
 
-/** Parses the admin URL; its messages never quote the URL (it holds a password). */
-export function parseAdminUrl(option: string, raw: string, passwordOverride: string | undefined, tls: AdminTls): Omit<AdminEndpoint, 'tunnel'> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(option, 'is not a URL (expected mysql://<user>:<password>@<host>:<port>/<database>)');
-  }
-  if (url.protocol !== 'mysql:') throw new UsageError(option, `must start with mysql://, got ${url.protocol}//`);
-  if (!url.hostname) throw new UsageError(option, 'names no host');
-  const user = decodeURIComponent(url.username);
-  if (!user) throw new UsageError(option, 'names no user (mysql://<user>:<password>@...)');
-  const password = passwordOverride ?? decodeURIComponent(url.password);
-  if (!password) throw new UsageError(option, `has no password (put it in the URL or in ${BootstrapEnv.adminPassword})`);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
-  // URL keeps IPv6 literals in brackets; the socket wants them bare.
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { host, port: url.port ? parsePort(option, url.port) : MYSQL_PORT, database, user, password, tls };
-}
-
-function findEnvironment(name: string, inputs: EnvironmentsInput): BootstrapTarget {
+function findEnvironment(name: string, inputs: EnvironmentsInput): Environment {
   const configs = resolveEnvironments(inputs);
   const config = configs.find((c) => c.name === name);
   if (!config) throw new UsageError('--env', `unknown environment "${name.slice(0, 40)}"; configured: ${configs.map((c) => c.name).join(', ')}`);
   const { database } = config;
   return {
-    environment: name, schema: database.dbName, user: database.dbUser,
-    ...(database.createDatabase ? { stackSecret: { id: `${config.namePrefix}${NameSuffix.functionUserSecret}`, region: config.region } } : {}),
+    target: { environment: name, schema: database.dbName, user: database.dbUser },
+    config,
+    // RDS Proxy reads its secrets in its own region; an adopted proxy's ARN names that region.
+    expected: { region: database.createDatabase ? config.region : database.proxyRegion, accounts: config.provider.allowedAccountIds ?? [] },
+    stackSecret: database.createDatabase ? `${config.namePrefix}${NameSuffix.functionUserSecret}` : undefined,
   };
+}
+
+function secretCredential(args: Map<string, string>, env: Environment): Credential {
+  const rotate = args.has('--rotate-password');
+  const secretArn = args.get('--secret-arn');
+  const { expected, target } = env;
+  if (secretArn === undefined) {
+    if (env.stackSecret && SECRET_NAME.test(env.stackSecret)) return { kind: 'secret', secretId: env.stackSecret, expected, rotate };
+    throw new UsageError('--secret-arn', `is required for environment "${target.environment}" (an adopted proxy: the stack created no secret for its user); for a local server give --password (or ${BootstrapEnv.functionPassword})`);
+  }
+  const arn = parseSecretArn(secretArn);
+  if (!arn) throw new UsageError('--secret-arn', `must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "${secretArn.slice(0, 120)}"`);
+  if (arn.region !== expected.region) {
+    throw new UsageError('--secret-arn', `names region ${arn.region}, but environment "${target.environment}"'s proxy is in ${expected.region} and reads its secrets there`);
+  }
+  if (expected.accounts.length > 0 && !expected.accounts.includes(arn.account)) {
+    throw new UsageError('--secret-arn', `names account ${arn.account}, but environment "${target.environment}" allows only ${expected.accounts.join(', ')} (provider.allowedAccountIds)`);
+  }
+  // The ARN's own account is what the secret must turn out to be in.
+  return { kind: 'secret', secretId: secretArn, expected: { region: arn.region, accounts: [arn.account] }, rotate };
 }
 
 /** Everything validated, nothing connected. `inputs` defaults to the repository's environments (tests pass fixtures). */
@@ -138,39 +130,32 @@ export function parseOptions(argv: readonly string[], env: Env, inputs: Environm
   const rawUrl = args.get('--admin-url') ?? env[BootstrapEnv.adminUrl];
   const urlOption = args.has('--admin-url') ? '--admin-url' : BootstrapEnv.adminUrl;
   if (!rawUrl) throw new UsageError('--admin-url', `is required (or set ${BootstrapEnv.adminUrl}): mysql://<admin>:<password>@<host>:<port>/<db>`);
-  const endpoint = parseAdminUrl(urlOption, rawUrl, env[BootstrapEnv.adminPassword] || undefined, tls);
-
   const rawTunnel = args.get('--tunnel');
-  let tunnel: AdminEndpoint['tunnel'];
-  if (rawTunnel !== undefined) {
-    const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d+)$/.exec(rawTunnel);
-    if (!m) throw new UsageError('--tunnel', `must be <host>:<port>, got "${rawTunnel.slice(0, 60)}"`);
-    tunnel = { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: parsePort('--tunnel', m[2]) };
-  }
+  const admin: AdminEndpoint = {
+    ...parseAdminUrl(urlOption, rawUrl, env[BootstrapEnv.adminPassword] || undefined, tls),
+    tunnel: rawTunnel === undefined ? undefined : parseTunnel(rawTunnel),
+  };
+  checkAdminTls(admin);
 
-  const target = findEnvironment(envName, inputs);
+  const environment = findEnvironment(envName, inputs);
+  const { target, config } = environment;
+  checkProxy(admin, args.has('--allow-proxy'), envName, config.database.createDatabase && config.database.proxy.debugLogging);
+
   const password = args.get('--password') ?? env[BootstrapEnv.functionPassword];
-  const secretArn = args.get('--secret-arn');
   let credential: Credential;
-  if (password !== undefined && secretArn !== undefined) {
+  if (password !== undefined && args.has('--secret-arn')) {
     throw new UsageError('--password', 'and --secret-arn exclude each other: --password for a local server, --secret-arn for RDS');
   } else if (password !== undefined) {
     if (password.length < 8) throw new UsageError('--password', 'must be at least 8 characters');
     if (args.has('--rotate-password')) throw new UsageError('--rotate-password', 'only applies to a secret, not to --password');
     credential = { kind: 'password', password };
-  } else if (secretArn !== undefined) {
-    const arn = SECRET_ARN.exec(secretArn);
-    if (!arn) throw new UsageError('--secret-arn', `must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "${secretArn.slice(0, 120)}"`);
-    credential = { kind: 'secret', secretId: secretArn, region: arn[1], rotate: args.has('--rotate-password') };
-  } else if (target.stackSecret && SECRET_NAME.test(target.stackSecret.id)) {
-    credential = { kind: 'secret', secretId: target.stackSecret.id, region: target.stackSecret.region, rotate: args.has('--rotate-password') };
   } else {
-    throw new UsageError('--secret-arn', `is required for environment "${envName}" (an adopted proxy: the stack created no secret for its user); for a local server give --password (or ${BootstrapEnv.functionPassword})`);
+    credential = secretCredential(args, environment);
   }
 
   // The admin converging its own grants to the function's three would lock it out of its own server.
-  if (target.user === endpoint.user) {
-    throw new UsageError('--env', `environment "${envName}" names the admin user "${endpoint.user}" as the function's user; give the function its own user in the config`);
+  if (target.user === admin.user) {
+    throw new UsageError('--env', `environment "${envName}" names the admin user "${admin.user}" as the function's user; give the function its own user in the config`);
   }
-  return { target, admin: { ...endpoint, tunnel }, credential };
+  return { target, admin, credential };
 }

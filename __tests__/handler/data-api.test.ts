@@ -1,6 +1,7 @@
 // The data API against a real private server, in-process (the runtime client
 // and the drain are covered by runtime.test.ts).
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
+import { MAX_DATA_DEPTH } from '../../src/handler/events';
 import { rowCount, wireHandler, type Wired } from './support';
 
 let server: MysqlServer;
@@ -17,6 +18,13 @@ async function freshHandler(): Promise<Wired & { database: string }> {
 }
 
 const context = (awsRequestId: string) => ({ awsRequestId });
+
+/** `levels` objects nested one in another, `data` itself the outermost, the innermost holding `leaf`. */
+function nested(levels: number, leaf: unknown): Record<string, unknown> {
+  let value = leaf;
+  for (let level = 1; level < levels; level++) value = { a: value };
+  return { a: value } as Record<string, unknown>;
+}
 
 describe('the data API', () => {
   let wired: Wired & { database: string };
@@ -60,19 +68,34 @@ describe('the data API', () => {
     });
   });
 
-  it.each([
-    ['not an object', 'INVALID_EVENT', 'put me'],
-    ['no action', 'INVALID_EVENT', { id: 'x', data: {} }],
-    ['an unknown action', 'UNKNOWN_ACTION', { action: 'drop', id: 'x' }],
-    ['a bad id', 'INVALID_EVENT', { action: 'put', id: 'x y', data: {} }],
-    ['data that is not an object', 'INVALID_EVENT', { action: 'put', id: 'x', data: 'text' }],
-    ['an extra field', 'INVALID_EVENT', { action: 'put', id: 'x', data: {}, version: 7 }],
-  ])('answers a malformed event (%s) with %s and touches nothing', async (_name, code, event) => {
+  const deep = `data${'.a'.repeat(MAX_DATA_DEPTH)}`;
+  it.each<[string, unknown, { code: string; field: string; path?: string }]>([
+    ['not an object', 'put me', { code: 'INVALID_EVENT', field: 'event' }],
+    ['no action', { id: 'x', data: {} }, { code: 'INVALID_EVENT', field: 'action' }],
+    ['an unknown action', { action: 'drop', id: 'x' }, { code: 'UNKNOWN_ACTION', field: 'action' }],
+    ['a bad id', { action: 'put', id: 'x y', data: {} }, { code: 'INVALID_EVENT', field: 'id' }],
+    ['data that is not an object', { action: 'put', id: 'x', data: 'text' }, { code: 'INVALID_EVENT', field: 'data' }],
+    ['an extra field', { action: 'put', id: 'x', data: {}, version: 7 }, { code: 'INVALID_EVENT', field: 'version' }],
+    // Well-formed JSON the server's JSON column refuses: the caller's mistake, not a database failure.
+    ['data nested 200 levels deep', { action: 'put', id: 'x', data: nested(200, 1) }, { code: 'INVALID_EVENT', field: 'data', path: deep }],
+    ['data one level deeper than accepted', { action: 'put', id: 'x', data: nested(MAX_DATA_DEPTH, {}) }, { code: 'INVALID_EVENT', field: 'data', path: deep }],
+    ['a string holding NUL and a lone surrogate', { action: 'put', id: 'x', data: { s: 'a\u0000\ud800' } }, { code: 'INVALID_EVENT', field: 'data', path: 'data.s' }],
+    ['a lone surrogate', { action: 'put', id: 'x', data: { s: '\udc00' } }, { code: 'INVALID_EVENT', field: 'data', path: 'data.s' }],
+    ['a key with a lone surrogate', { action: 'put', id: 'x', data: { '\ud800': 1 } }, { code: 'INVALID_EVENT', field: 'data', path: 'data["\\ud800"]' }],
+    ['the same in a slow transaction', { action: 'debug-slow-transaction', id: 'x', data: { s: '\ud800' }, seconds: 0 },
+      { code: 'INVALID_EVENT', field: 'data', path: 'data.s' }],
+  ])('answers a malformed event (%s) with its code and field, and touches nothing', async (_name, event, expected) => {
     const result = await wired.handler(event, context('req-malformed'));
-    expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+    expect(result).toEqual({ ok: false, error: { ...expected, message: expect.stringContaining(expected.path ?? expected.field) } });
     expect(wired.pool.state().created).toBe(false);
     expect(await rowCount(server, wired.database)).toBe('no table');
-    expect(wired.logs.lines.at(-1)).toMatchObject({ level: 'WARN', message: 'request failed', requestId: 'req-malformed', code });
+    expect(wired.logs.lines.at(-1)).toMatchObject({ level: 'WARN', message: 'request failed', requestId: 'req-malformed', code: expected.code });
+  });
+
+  it('stores and reads back the deepest data it accepts and any well-formed Unicode (the limits are the server\'s, not looser)', async () => {
+    const data = { deepest: nested(MAX_DATA_DEPTH - 2, []), text: 'emoji 😀, controls \u0001\u2028\uffff', '😀': { '': null } };
+    expect(await wired.handler({ action: 'put', id: 'edge', data })).toEqual({ ok: true, action: 'put', id: 'edge', version: 1 });
+    expect(await wired.handler({ action: 'get', id: 'edge' })).toMatchObject({ ok: true, item: { data } });
   });
 
   it('answers a database error with a structured result, logs its cause, and keeps serving', async () => {

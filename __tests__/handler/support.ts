@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type HandlerConfig } from '../../src/handler/config';
 import { createDataApi, type DataApiHandler } from '../../src/handler/data-api';
 import { createLogger, type Logger } from '../../src/handler/logger';
-import { DatabasePool } from '../../src/handler/pool';
+import { DatabasePool, type DatabasePoolOptions } from '../../src/handler/pool';
 import { ItemRepository } from '../../src/handler/repository';
 import type { MysqlServer } from '../../src/testing/mysql-server';
 
@@ -27,7 +27,7 @@ export interface Wired {
 }
 
 /** The handler's modules against `server`, in this process (no runtime client). */
-export function wireHandler(server: MysqlServer, env: Record<string, string> = {}, poolOptions: { validateAfterIdleMs?: number; readPendingCloses?: boolean } = {}): Wired {
+export function wireHandler(server: MysqlServer, env: Record<string, string> = {}, poolOptions: Pick<DatabasePoolOptions, 'validateAfterIdleMs' | 'readPendingCloses' | 'afterCheckout'> = {}): Wired {
   const config = loadConfig({ ...server.handlerEnv(), HANDLER_DEBUG_ACTIONS: 'true', ...env });
   const logs = recordLogs();
   const pool = new DatabasePool({ config, logger: logs.logger, ...poolOptions });

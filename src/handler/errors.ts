@@ -15,7 +15,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export interface ErrorResult {
   ok: false;
-  error: { code: ErrorCode; message: string };
+  /** `field` (and `path`, for a value inside `data`) on a validation error: what to fix, without parsing the message. */
+  error: { code: ErrorCode; message: string; field?: string; path?: string };
 }
 
 export class HandlerError extends Error {
@@ -44,11 +45,18 @@ export class ConfigError extends HandlerError {
   }
 }
 
-/** A malformed event: names the field; nothing was touched. */
+/** A malformed event: names the field (and, inside `data`, the path to the bad value); nothing was touched. */
 export class EventValidationError extends HandlerError {
   override readonly name = 'EventValidationError';
-  constructor(readonly field: string, message: string, code: ErrorCode = ErrorCode.invalidEvent) {
-    super(code, `${field}: ${message}`, { context: { field } });
+  constructor(readonly field: string, message: string, code: ErrorCode = ErrorCode.invalidEvent, readonly path?: string) {
+    super(code, `${path ?? field}: ${message}`, { context: path === undefined ? { field } : { field, path } });
+  }
+
+  override toResult(): ErrorResult {
+    const result = super.toResult();
+    result.error.field = this.field;
+    if (this.path !== undefined) result.error.path = this.path;
+    return result;
   }
 }
 
@@ -70,11 +78,22 @@ export class DatabaseError extends HandlerError {
   }
 }
 
-/** SIGTERM arrived: the environment is draining and takes no new work. */
+/**
+ * SIGTERM arrived: the environment is draining. Without an operation, new work
+ * was refused before it touched anything. With one, a request accepted before
+ * the drain lost its connection to the drain: its statement may or may not
+ * have run, as with any connection lost mid-statement.
+ */
 export class ShuttingDownError extends HandlerError {
   override readonly name = 'ShuttingDownError';
-  constructor() {
-    super(ErrorCode.shuttingDown, 'the environment is shutting down');
+  constructor(interrupted?: { operation: string; cause: unknown }) {
+    super(
+      ErrorCode.shuttingDown,
+      interrupted
+        ? `the environment shut down while "${interrupted.operation}" was running`
+        : 'the environment is shutting down',
+      interrupted ? { cause: interrupted.cause, context: { operation: interrupted.operation } } : {},
+    );
   }
 }
 

@@ -57,9 +57,92 @@ function parseId(event: Record<string, unknown>): string {
   return id;
 }
 
+/**
+ * Levels of objects and arrays `data` may nest, `data` itself being level 1.
+ * The lower of the two servers' limits, so an event accepted locally is
+ * accepted on AWS: MariaDB's JSON_VALID (the CHECK on its JSON column) refuses
+ * a 32nd level (measured on 10.11, whatever the innermost value), MySQL 8
+ * refuses a JSON_DEPTH over 100.
+ */
+export const MAX_DATA_DEPTH = 31;
+const MAX_PATH_KEY_CHARS = 32;
+
+// Without the `u` flag these match UTF-16 code units: a high surrogate not
+// followed by a low one, or a low one not preceded by a high one.
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Where in `data` a value sits, as a reader would write it (`data.tags[2]`, `data["a b"]`); long keys cut short. */
+function renderPath(segments: readonly (string | number)[]): string {
+  let path = 'data';
+  for (const segment of segments) {
+    if (typeof segment === 'number') path += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$]{0,31}$/.test(segment)) path += `.${segment}`;
+    else path += `[${JSON.stringify(segment.length > MAX_PATH_KEY_CHARS ? `${segment.slice(0, MAX_PATH_KEY_CHARS)}...` : segment)}]`;
+  }
+  return path;
+}
+
+/**
+ * Why a string cannot be stored, if it cannot. A lone surrogate has no UTF-8
+ * form: JSON.stringify writes it as a `\ud800` escape, which MariaDB's JSON
+ * column refuses (measured on 10.11), as MySQL's JSON parser does. NUL is
+ * refused too, though MariaDB stores it: C clients and most log pipelines cut
+ * a string at NUL, so a value holding one would not read back the same
+ * everywhere.
+ */
+function stringProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain NUL (U+0000)';
+  // A cheap scan first: almost every string holds no surrogate at all.
+  if (SURROGATE.test(text) && LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (it holds a lone surrogate, which has no UTF-8 form)';
+  return undefined;
+}
+
+/**
+ * Everything inside `data` the JSON column would refuse, named by its path
+ * (`segments`, rendered only on failure: a wide payload costs no strings).
+ * Recursion stops at MAX_DATA_DEPTH, so a payload nested thousands deep (the
+ * runtime's JSON.parse accepts that) costs one short walk, not a stack overflow.
+ */
+function checkJsonValue(value: unknown, segments: (string | number)[]): void {
+  const fail = (message: string): never => {
+    throw new EventValidationError('data', message, ErrorCode.invalidEvent, renderPath(segments));
+  };
+  if (value === null || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) fail('must be a finite number');
+    return;
+  }
+  if (typeof value === 'string') {
+    const problem = stringProblem(value);
+    if (problem) fail(`string ${problem}`);
+    return;
+  }
+  if (!Array.isArray(value) && !isPlainObject(value)) fail('must be a JSON value');
+  // `data` is level 1 and has no segment: a container's level is its segment count + 1.
+  if (segments.length >= MAX_DATA_DEPTH) fail(`nests objects and arrays deeper than ${MAX_DATA_DEPTH} levels`);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      segments.push(index);
+      checkJsonValue(value[index], segments);
+      segments.pop();
+    }
+    return;
+  }
+  for (const key of Object.keys(value as object)) {
+    segments.push(key);
+    const problem = stringProblem(key);
+    if (problem) fail(`key ${problem}`);
+    checkJsonValue((value as Record<string, unknown>)[key], segments);
+    segments.pop();
+  }
+}
+
 function parseData(event: Record<string, unknown>): Record<string, unknown> {
   const { data } = event;
   if (!isPlainObject(data)) throw new EventValidationError('data', 'must be a JSON object');
+  // Before the size: JSON.stringify recurses, and would overflow the stack on a payload nested deeply enough.
+  checkJsonValue(data, []);
   const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8');
   if (bytes > MAX_DATA_BYTES) throw new EventValidationError('data', `must serialize to at most ${MAX_DATA_BYTES} bytes, got ${bytes}`);
   return data;

@@ -69,6 +69,11 @@ export interface DatabasePoolOptions {
   validateAfterIdleMs?: number;
   /** Default true; false skips the event-loop turn before checkout (tests: a FIN still in flight). */
   readPendingCloses?: boolean;
+  /**
+   * Awaited between checkout and the statement (tests: hold a checked-out
+   * connection at a known point, start the drain, then let it run).
+   */
+  afterCheckout?: (operation: string) => Promise<void>;
 }
 
 export class DatabasePool {
@@ -106,10 +111,12 @@ export class DatabasePool {
     for (let attempt = 1; ; attempt++) {
       const connection = await this.acquire(options.operation);
       try {
+        await this.options.afterCheckout?.(options.operation);
         const result = await runQuery<T>(connection, sql, params);
         this.release(connection);
         return result;
       } catch (error) {
+        this.throwIfDrainInterrupted(options.operation, error);
         if (!isConnectionError(error)) {
           this.release(connection);
           throw new DatabaseError(options.operation, error);
@@ -141,14 +148,29 @@ export class DatabasePool {
   async transaction(operation: string, statements: readonly { sql: string; params: readonly unknown[] }[]): Promise<void> {
     const connection = await this.acquire(operation);
     try {
+      await this.options.afterCheckout?.(operation);
       await runQuery(connection, 'START TRANSACTION', []);
       for (const { sql, params } of statements) await runQuery(connection, sql, params);
       await runQuery(connection, 'COMMIT', []);
       this.release(connection);
     } catch (error) {
+      this.throwIfDrainInterrupted(operation, error);
       connection.destroy();
       throw new DatabaseError(operation, error);
     }
+  }
+
+  /**
+   * A statement that lost its connection once the drain had started lost it
+   * to the drain: `pool.end()` queued COM_QUIT ahead of it (mysql2 then
+   * refuses it, "closed state"), or the deadline destroyed it in flight. The
+   * truth for the caller is SHUTTING_DOWN, not a database failure. The
+   * connection is left to the drain, whose COM_QUIT may still be on its way:
+   * destroying it here would cut that short. A statement the server itself
+   * refused while draining is still a database error.
+   */
+  private throwIfDrainInterrupted(operation: string, error: unknown): void {
+    if (this.closing && isConnectionError(error)) throw new ShuttingDownError({ operation, cause: error });
   }
 
   /**
@@ -181,6 +203,7 @@ export class DatabasePool {
         await ping(connection, PING_TIMEOUT_MS);
         return connection;
       } catch (error) {
+        this.throwIfDrainInterrupted(operation, error);
         connection.destroy();
         this.staleDiscarded++;
         this.options.logger.info('discarded a stale pooled connection', {

@@ -3,6 +3,7 @@
 // bookkeeping: a socket the SERVER closed after our COM_QUIT proves the quit
 // arrived; one we had to destroy is reported as such.
 import { connect, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
 
@@ -23,9 +24,8 @@ export interface CloseOutcome {
   destroyed: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => {
-  setTimeout(resolve, Math.max(0, ms)).unref();
-});
+// The drain's waits are unref'd: a timer of the drain must never be what keeps the process alive.
+const UNREF = { ref: false } as const;
 
 export class SocketTracker {
   private readonly sockets = new Set<TrackedSocket>();
@@ -64,11 +64,12 @@ export class SocketTracker {
   async closeBy(deadline: number, clock: () => number, graceMs: number): Promise<CloseOutcome> {
     const sockets = [...this.sockets];
     const allClosed = Promise.all(sockets.map((tracked) => tracked.closed));
-    await Promise.race([allClosed, sleep(deadline - clock())]);
+    // Clamped: a deadline already past gives a negative delay, which Node warns about.
+    await Promise.race([allClosed, delay(Math.max(0, deadline - clock()), undefined, UNREF)]);
     const stillOpen = sockets.filter((tracked) => !tracked.isClosed);
     const withError = sockets.filter((tracked) => tracked.isClosed && tracked.closedWithError).length;
     for (const tracked of stillOpen) tracked.socket.destroy();
-    await Promise.race([allClosed, sleep(graceMs)]);
+    await Promise.race([allClosed, delay(graceMs, undefined, UNREF)]);
     return { closedCleanly: sockets.length - stillOpen.length - withError, closedWithError: withError, destroyed: stillOpen.length };
   }
 }

@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { withFunctionUser } from '../src/database/local-server';
+import { withFunctionUser } from '../src/testing/function-user';
 import { resolveLambdaNode } from '../src/emulator/lambda-node';
 import { PROJECT_ROOT } from '../src/protocol/artifacts';
 import { DEFAULT_LAMBDA_RUNTIME } from '../src/protocol/lambda-runtime';

@@ -10,7 +10,7 @@
 //   npm run local -- --managed-instances --no-coordinator
 //                                     its baseline: no exec wrapper, SIGTERM kills every worker's pool
 //   npm run local -- --idle-ms=5000   how long the environment stays idle (frozen on-demand) before the spindown
-import { withFunctionUser } from '../src/database/local-server';
+import { withFunctionUser } from '../src/testing/function-user';
 import { settleCounters } from '../src/testing/server-counters';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,7 +1,7 @@
 // withFunctionUser(): a private server whose handler user is the bootstrapped
 // one, for the scenario suite, the bench and `npm run local`.
 import { createConnection } from 'mysql2/promise';
-import { withFunctionUser } from '../../src/database/local-server';
+import { withFunctionUser } from '../../src/testing/function-user';
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
 import { wireHandler } from '../handler/support';
 import { outcome } from './support';

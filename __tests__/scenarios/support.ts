@@ -9,7 +9,7 @@ import {
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
 import { ShutdownMode } from '../../src/protocol/artifacts';
 import { FunctionEnv } from '../../src/protocol/function-env';
-import { withFunctionUser } from '../../src/database/local-server';
+import { withFunctionUser } from '../../src/testing/function-user';
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
 import {
   ABORTED_CONNECTION_LINE, readCounters, settleCounters, type ServerCounters,

@@ -3,6 +3,7 @@
 import { DbAuth, DbTls, FunctionEnv } from '../protocol/function-env';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { DEFAULT_DATABASE, MysqlServerError, readStatus, type MysqlServer, type ServerStatus } from './mysql-server-api';
+import { mysqlUrl } from './mysql-url';
 
 /** A server we do not own: counters via SHOW GLOBAL STATUS, no error log, no signals. */
 export class ExternalServer implements MysqlServer {
@@ -33,7 +34,7 @@ export class ExternalServer implements MysqlServer {
     return server;
   }
 
-  get url(): string { return `mysql://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.host}:${this.port}/${this.database}`; }
+  get url(): string { return mysqlUrl(this); }
   handlerEnv(): Record<string, string> {
     return {
       [FunctionEnv.host]: this.host, [FunctionEnv.port]: String(this.port), [FunctionEnv.user]: this.user,

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { MysqlServerError, readStatus, type MysqlServer, type ServerStatus } from './mysql-server-api';
+import { mysqlUrl } from './mysql-url';
 
 const APP_USER = 'app';
 const APP_PASSWORD = 'app-password';
@@ -116,7 +117,7 @@ class PrivateServer implements MysqlServer {
     private readonly tls: { cert: string; key: string } | undefined,
   ) {}
 
-  get url(): string { return `mysql://${this.user}:${this.password}@${this.host}:${this.port}/${this.database}`; }
+  get url(): string { return mysqlUrl(this); }
   get pid(): number | undefined { return this.child?.pid; }
   get errorLogPath(): string { return path.join(this.baseDir, 'error.log'); }
 

@@ -5,12 +5,13 @@
 // server's own admin creates, over a real connection, like the command does.
 import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
+import { connectAdmin } from '../database/admin-connection';
+import { bootstrap } from '../database/bootstrap';
+import { AdminTls, type BootstrapOptions } from '../database/options';
 import { FunctionEnv } from '../protocol/function-env';
 import { DEFAULT_FUNCTION_USER } from '../infrastructure/config/validate-function-user';
-import type { MysqlServer, ServerStatus } from '../testing/mysql-server';
-import { connectAdmin } from './admin-connection';
-import { bootstrap } from './bootstrap';
-import { AdminTls, type BootstrapOptions } from './options';
+import type { MysqlServer, ServerStatus } from './mysql-server';
+import { mysqlUrl } from './mysql-url';
 
 const BOOTSTRAP_ADMIN = 'db_bootstrap';
 
@@ -23,9 +24,7 @@ class FunctionUserServer implements MysqlServer {
   get database(): string { return this.inner.database; }
   get pid(): number | undefined { return this.inner.pid; }
   get errorLogPath(): string | undefined { return this.inner.errorLogPath; }
-  get url(): string {
-    return `mysql://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.host}:${this.port}/${this.database}`;
-  }
+  get url(): string { return mysqlUrl(this); }
 
   handlerEnv(): Record<string, string> {
     return { ...this.inner.handlerEnv(), [FunctionEnv.user]: this.user, [FunctionEnv.password]: this.password };

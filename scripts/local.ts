@@ -16,7 +16,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeMode, DEFAULT_EXTENSIONS_DIR, DEFAULT_WORKER_COUNT, InitFailedError, LambdaNodeError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
 import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
-import { workerRows, workerSummary } from '../src/emulator/worker-timeline';
+import { runtimeLog, type LogEntry } from '../src/emulator/runtime-log';
+import { workerTimeline } from '../src/emulator/worker-timeline';
 import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
 import { FunctionEnv } from '../src/protocol/function-env';
 import { startMysqlServer, type ServerStatus } from '../src/testing/mysql-server';
@@ -68,17 +69,9 @@ function counters(status: ServerStatus): string {
 }
 
 /** The runtime's own structured log lines about SIGTERM (the handler logs one when it drains), compacted. */
-function sigtermLines(output: string): string[] {
+function sigtermLines(log: readonly LogEntry[]): string[] {
   const lines: string[] = [];
-  for (const line of output.split('\n')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (typeof parsed !== 'object' || parsed === null) continue;
-    const entry = parsed as Record<string, unknown>;
+  for (const entry of log) {
     if (typeof entry.message !== 'string' || !/SIGTERM/.test(entry.message)) continue;
     const { message, timestamp: _t, level: _l, function: _f, ...fields } = entry;
     const detail = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
@@ -166,14 +159,17 @@ async function run(args: Args): Promise<number> {
 
     console.log('Timeline (ms on the environment\'s monotonic clock)\n');
     console.log(indent(phaseRows(report, invokes)));
+    // The runtime's log, parsed once for every reader below.
+    const log = runtimeLog(report);
     if (managed) {
+      const workers = workerTimeline(report, invokes, log);
       console.log('\nInvocations and the worker threads that served them\n');
-      console.log(indent(workerRows(report, invokes)));
-      console.log(`\n  ${workerSummary(report, invokes)}`);
+      console.log(indent(workers.rows));
+      console.log(`\n  ${workers.summary}`);
     }
     console.log('\nProcesses\n');
     console.log(indent(processRows(report)));
-    const drain = report.processes.filter((p) => p.kind === 'runtime').flatMap((p) => sigtermLines(p.output));
+    const drain = sigtermLines(log);
     if (drain.length > 0) console.log(`\nThe runtime said\n\n${indent(drain)}`);
 
     const aborted = after.abortedClients - before.abortedClients;

@@ -46,7 +46,8 @@ describe('Init', () => {
     process.env.EMULATOR_TEST_LEAK = 'leaked';
     try {
       const sandbox = lifecycle.sandbox().writeHandler().writeExtension('ext', { logEnv: true });
-      const env = await lifecycle.start(sandbox, { env: { DB_HOST: 'db.local' }, functionName: 'env-check', memorySizeMb: 256 });
+      // No relay: the network would name itself in DB_HOST (network-environment.test.ts shows that).
+      const env = await lifecycle.start(sandbox, { env: { DB_HOST: 'db.local' }, functionName: 'env-check', memorySizeMb: 256, network: 'direct' });
       const result = await env.invoke({ action: 'echo' });
       const runtimeEnv = (result.payload as { env: Record<string, string> }).env;
       expect(runtimeEnv).toMatchObject({

@@ -3,7 +3,8 @@
 // resets). On-demand, invokes run one at a time and the environment is frozen
 // between them, as in Lambda. On Managed Instances up to maxConcurrency run
 // at once and nothing is ever frozen; a reset (timeout, crash) is shared by
-// every invoke in flight, and the next invokes share one new Init.
+// every invoke in flight, and the next invokes share one new Init. Its
+// network (one relay per upstream) freezes and thaws with it and goes with it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiErrorType, ApiStatus, MAX_PAYLOAD_BYTES, SandboxErrorType, ShutdownReason } from '../protocol/lambda-api';
 import { ComputeMode } from '../protocol/lambda-runtime';
@@ -15,6 +16,7 @@ import { EnvironmentStateError, InitFailedError, InvalidOptionError } from './er
 import { runtimeEnvironment } from './environment-variables';
 import { Generation } from './generation';
 import { listExtensions, runInit } from './init-sequence';
+import { Network } from './network';
 import { runInvocation } from './invocation';
 import type { ResolvedOptions } from './options';
 import { ReportRecorder } from './report';
@@ -27,6 +29,7 @@ export class LambdaEnvironment implements Environment {
   private readonly condition = new Condition();
   private readonly server = new ApiServer((request, reply) => this.route(request, reply));
   private readonly recorder: ReportRecorder;
+  readonly network: Network;
   private generation?: Generation;
   private generations = 0;
   private currentState: EnvironmentState = 'running';
@@ -43,10 +46,11 @@ export class LambdaEnvironment implements Environment {
   private address = '';
 
   constructor(private readonly options: ResolvedOptions) {
+    this.network = new Network(options.network, this.clock);
     this.recorder = new ReportRecorder(this.id, options.label, this.clock, {
       runtime: options.runtime, nodeVersion: options.runtimeNodeVersion, nodeBinary: options.node.binary,
       computeMode: options.computeMode, ...options.managedInstances,
-    });
+    }, () => this.network.report());
     if (options.managedInstances) this.slots = new ConcurrencySlots(options.managedInstances.maxConcurrency);
   }
 
@@ -66,9 +70,11 @@ export class LambdaEnvironment implements Environment {
   async start(): Promise<this> {
     this.address = await this.server.listen();
     try {
+      await this.network.start();
       await this.init();
     } catch (error) {
       this.currentState = 'shutdown';
+      this.network.close();
       await this.server.close();
       throw error;
     }
@@ -122,6 +128,7 @@ export class LambdaEnvironment implements Environment {
     const generation = new Generation(this.generations, new Set(extensionNames), {
       functionName: this.options.functionName, functionVersion: '$LATEST', handler: this.options.handler,
     }, () => this.condition.notify(), () => this.clock.now(), this.managedInstances);
+    generation.environmentGoing = () => this.network.environmentGoing();
     this.generation = generation;
     this.recorder.addGeneration(generation);
     const identity = {
@@ -136,7 +143,7 @@ export class LambdaEnvironment implements Environment {
         extensionsDir: this.options.extensionsDir,
         extensionNames,
         runtimeCommand: this.options.runtimeCommand,
-        runtimeEnv: runtimeEnvironment(identity, this.address, this.options.env, this.options),
+        runtimeEnv: runtimeEnvironment(identity, this.address, this.network.functionEnv(this.options.env), this.options),
         timeoutMs: this.options.initTimeoutMs,
         ...(this.options.managedInstances ? { workers: this.options.managedInstances.workerCount } : {}),
       }, this.clock, this.condition, () => this.shuttingDown);
@@ -153,11 +160,13 @@ export class LambdaEnvironment implements Environment {
     if (!this.generation || this.shuttingDown || this.managedInstances) return;
     this.currentState = 'frozen';
     this.endFreeze = this.recorder.begin('freeze');
+    this.network.freeze();
     await this.generation.freeze();
   }
 
   private thaw(): void {
     if (!this.managedInstances) this.generation?.thaw();
+    this.network.thaw();
     this.endFreeze?.();
     this.endFreeze = undefined;
     if (!this.shuttingDown) this.currentState = 'running';
@@ -228,6 +237,7 @@ export class LambdaEnvironment implements Environment {
   private async reset(generation: Generation, reason: 'timeout' | 'failure'): Promise<void> {
     if (this.shuttingDown) return;
     const endPhase = this.recorder.begin('shutdown');
+    this.network.shutdownStarting();
     this.recorder.setShutdownFigures(await runShutdownSequence(generation, reason, this.clock));
     endPhase(`reset: ${reason}`);
     if (this.generation === generation) this.generation = undefined;
@@ -251,11 +261,13 @@ export class LambdaEnvironment implements Environment {
     this.recorder.setShutdownReason(reason);
     if (generation) {
       const endPhase = this.recorder.begin('shutdown');
+      this.network.shutdownStarting();
       this.recorder.setShutdownFigures(await runShutdownSequence(generation, reason, this.clock));
       endPhase(reason);
     }
     this.generation = undefined;
     this.currentState = 'shutdown';
+    this.network.close();
     await this.server.close();
     return this.recorder.build();
   }

@@ -2,7 +2,7 @@
 // happened in and the context a person needs to see what went wrong (for init
 // failures: the output of every process started).
 
-export type EmulatorPhase = 'options' | 'init' | 'invoke' | 'shutdown' | 'server';
+export type EmulatorPhase = 'options' | 'init' | 'invoke' | 'shutdown' | 'server' | 'network';
 
 export interface ProcessOutput {
   name: string;
@@ -92,4 +92,12 @@ export class LambdaNodeError extends EmulatorError {
 /** The Runtime/Extensions API server could not start or failed. */
 export class ApiServerError extends EmulatorError {
   override readonly name = 'ApiServerError';
+}
+
+/** The environment's network could not do what was asked (a relay that cannot listen, a fault on an unknown upstream or on the direct model). */
+export class NetworkError extends EmulatorError {
+  override readonly name = 'NetworkError';
+  constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, 'network', context, options);
+  }
 }

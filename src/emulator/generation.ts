@@ -14,6 +14,11 @@ export class Generation {
   /** External extension processes, in start (alphabetical) order. */
   readonly extensionProcesses: SupervisedProcess[] = [];
   runtime?: SupervisedProcess;
+  /**
+   * Awaited before the emulator SIGKILLs a process of this generation and at
+   * the end of its shutdown: the environment's network goes with it.
+   */
+  environmentGoing: () => Promise<void> = () => Promise.resolve();
 
   constructor(
     readonly index: number,

@@ -8,8 +8,12 @@ export type {
   InvocationReport, InvokeOptions, InvokeOutcome, InvokeResult, PhaseName, PhaseReport, ProcessKind, ProcessReport,
 } from './types';
 export {
-  ApiServerError, EmulatorError, EnvironmentStateError, InitFailedError, InitFailureKind, InvalidOptionError, LambdaNodeError,
+  ApiServerError, EmulatorError, EnvironmentStateError, InitFailedError, InitFailureKind, InvalidOptionError, LambdaNodeError, NetworkError,
 } from './errors';
+export {
+  DEFAULT_PATH_IDLE_TIMEOUT_MS, NETWORK_MODELS, NetworkModel,
+  type EnvironmentNetwork, type FaultMoment, type FaultOptions, type NetworkCounts, type NetworkOptions, type NetworkReport, type UpstreamOption,
+} from './network-types';
 export { DEFAULT_EXTENSIONS_DIR, DEFAULT_FUNCTION_NAME, DEFAULT_WORKER_COUNT, defaultRuntimeCommand } from './options';
 export { LAMBDA_NODE_BINARY_ENV, resolveLambdaNode, type LambdaNode } from './lambda-node';
 export { ComputeMode, LambdaRuntime } from '../protocol/lambda-runtime';

@@ -142,6 +142,7 @@ function waitingSummary(generation: Generation, workers: number | undefined): st
 /** Kills every process of the generation, waits (bounded) for them, and throws with their output. */
 async function fail(generation: Generation, failure: Failure): Promise<never> {
   const processes = generation.processes;
+  await generation.environmentGoing();
   for (const process of processes) {
     process.thaw();
     process.kill();

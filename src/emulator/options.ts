@@ -9,6 +9,7 @@ import { ComputeMode, DEFAULT_LAMBDA_RUNTIME, LAMBDA_RUNTIMES, isLambdaRuntime, 
 import { InvalidOptionError } from './errors';
 import { probeNodeVersion, resolveLambdaNode, type LambdaNode } from './lambda-node';
 import type { Mounts } from './lambda-mounts';
+import { resolveNetwork, type ResolvedNetwork } from './network-options';
 import type { EnvironmentOptions } from './types';
 
 export interface ResolvedOptions {
@@ -32,6 +33,7 @@ export interface ResolvedOptions {
   /** Managed Instances only (undefined on-demand). */
   managedInstances?: { maxConcurrency: number; workerCount: number };
   mounts: Mounts;
+  network: ResolvedNetwork;
 }
 
 export const DEFAULT_FUNCTION_NAME = 'graceful-shutdown-local';
@@ -130,6 +132,7 @@ export function resolveOptions(options: EnvironmentOptions): ResolvedOptions {
     region: env.AWS_REGION ?? DEFAULT_REGION,
     runtime, node, runtimeNodeVersion: runtimeNodeVersion(runtimeCommand, node), ...mode,
     mounts: { layerDir, taskDir: handlerDir },
+    network: resolveNetwork(options.network, env),
   };
 }
 

@@ -176,10 +176,14 @@ export class SupervisedProcess {
     return state === undefined ? PROC_AVAILABLE : state === 'Z' || state === 'X';
   }
 
-  /** SIGKILL the group; counted as "killed by the emulator" only if the process was still running. */
-  kill(): void {
+  /**
+   * SIGKILL the group; counted as "killed by the emulator" only if the process
+   * was still running, as judged now or, when the caller judged it at its
+   * deadline (`runningAtDeadline`), then.
+   */
+  kill(runningAtDeadline?: boolean): void {
     if (!this.alive) return;
-    if (this.hasExited()) {
+    if (!(runningAtDeadline ?? !this.hasExited())) {
       this.reapGroup();
       return;
     }

@@ -1,10 +1,12 @@
 // What happened to one environment, recorded as it happens: phases on the
 // environment's monotonic clock, resets, the last shutdown's SIGTERM figures,
 // every process, extension and invocation of every generation, and what the
-// runtime ran on (its Lambda runtime, the Node version, the compute mode).
+// runtime ran on (its Lambda runtime, the Node version, the compute mode),
+// and what its network did to the function's connections.
 import type { ShutdownReason } from '../protocol/lambda-api';
 import type { Clock } from './clock';
 import type { Generation } from './generation';
+import type { NetworkReport } from './network-types';
 import type { ShutdownFigures } from './shutdown-sequence';
 import type { EnvironmentReport, PhaseName, PhaseReport } from './types';
 
@@ -18,7 +20,13 @@ export class ReportRecorder {
   private figures: ShutdownFigures = {};
   private shutdownReason?: ShutdownReason;
 
-  constructor(private readonly id: string, private readonly label: string, private readonly clock: Clock, private readonly platform: PlatformReport) {}
+  constructor(
+    private readonly id: string,
+    private readonly label: string,
+    private readonly clock: Clock,
+    private readonly platform: PlatformReport,
+    private readonly network: () => NetworkReport,
+  ) {}
 
   /** Starts a phase; the returned function ends it (with an optional detail). */
   begin(phase: PhaseName): (detail?: string) => void {
@@ -60,6 +68,7 @@ export class ReportRecorder {
       processes: this.generations.flatMap((generation) => generation.processes.map((process) => process.report())),
       extensions: this.generations.flatMap((generation) => generation.extensionsApi.registered.map((extension) => extension.report())),
       invocations: this.generations.flatMap((generation) => generation.runtimeApi.deliveries.map((delivery) => ({ ...delivery }))),
+      network: this.network(),
     };
   }
 }

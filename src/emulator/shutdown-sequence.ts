@@ -7,7 +7,8 @@
 // API keeps answering throughout (the caller closes it afterwards).
 // Managed Instances environments go through the same sequence and budgets:
 // AWS publishes no separate shutdown budget for them, so the on-demand
-// shares are assumed until it does.
+// shares are assumed until it does. Before any SIGKILL, and at the end, the
+// environment's network is told the environment is going.
 import { ExtensionEventType, ShutdownBudget, type ShutdownReason } from '../protocol/lambda-api';
 import { within, type Clock } from './clock';
 import type { Generation } from './generation';
@@ -31,6 +32,7 @@ export async function runShutdownSequence(generation: Generation, reason: Shutdo
 
   const registered = generation.extensionsApi.registered;
   const notified: SupervisedProcess[] = [];
+  const unsubscribed: SupervisedProcess[] = [];
   for (const process of generation.extensionProcesses) {
     if (!process.alive) continue;
     const extension = registered.find((candidate) => candidate.kind === 'external' && candidate.name === process.name);
@@ -38,14 +40,19 @@ export async function runShutdownSequence(generation: Generation, reason: Shutdo
       extension.enqueue({ eventType: ExtensionEventType.shutdown, shutdownReason: reason, deadlineMs: deadlineEpochMs });
       notified.push(process);
     } else {
-      process.kill();
+      unsubscribed.push(process);
     }
   }
+  if (unsubscribed.length > 0) await generation.environmentGoing();
+  for (const process of unsubscribed) process.kill();
   const remainingMs = startedAt + ShutdownBudget.total - clock.now();
   await within(Promise.all(notified.map((process) => process.exited)), remainingMs);
-  for (const process of notified) process.kill();
+  const overdue = notified.filter((process) => process.alive).map((process) => ({ process, running: !process.hasExited() }));
+  if (overdue.length > 0) await generation.environmentGoing();
+  for (const { process, running } of overdue) process.kill(running);
 
   await within(Promise.all(generation.processes.map((process) => process.exited)), REAP_TIMEOUT_MS);
+  await generation.environmentGoing();
   // Children an extension or the runtime forked into its group go with it.
   for (const process of generation.processes) process.reapGroup();
   // 'exit' can come before the pipes are read to the end: wait a moment for the
@@ -60,6 +67,7 @@ async function stopRuntime(generation: Generation, clock: Clock): Promise<Shutdo
   const registered = generation.extensionsApi.registered;
   if (registered.length === 0) {
     // No extension: Lambda never tells the runtime, it just kills it.
+    await generation.environmentGoing();
     runtime.kill();
     await within(runtime.exited, REAP_TIMEOUT_MS);
     return {};
@@ -70,7 +78,10 @@ async function stopRuntime(generation: Generation, clock: Clock): Promise<Shutdo
   runtime.terminate();
   const sentAt = runtime.sigtermAt ?? clock.now();
   if (!(await within(runtime.exited, budget))) {
-    runtime.kill();
+    // Judged at the deadline: the network's moment before the SIGKILL must not change the verdict.
+    const running = !runtime.hasExited();
+    await generation.environmentGoing();
+    runtime.kill(running);
     await within(runtime.exited, REAP_TIMEOUT_MS);
   }
   const exitedAt = runtime.exitAt;

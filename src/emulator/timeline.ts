@@ -84,3 +84,24 @@ export function runtimeEnding(report: EnvironmentReport): string {
     ? `the runtime ignored SIGTERM and was SIGKILLed at its ${budget} ms budget`
     : `the runtime was gone ${report.sigtermToRuntimeExitMs.toFixed(1)} ms after SIGTERM (budget ${budget} ms)`;
 }
+
+/** The network model that ran, its upstreams, and what became of the function's connections. */
+export function networkLines(report: EnvironmentReport): string[] {
+  const network = report.network;
+  const upstreams = network.upstreams.map((upstream) => (upstream.relay
+    ? `${upstream.name} ${upstream.server} through the relay on ${upstream.relay}`
+    : `${upstream.name} ${upstream.server}, connected directly`));
+  const c = network.connections;
+  const lines = [
+    `model ${network.model}${network.model === 'destroyed' ? ' (the default)' : ''}; path idle timeout ${network.pathIdleTimeoutMs / 1000} s; ${upstreams.join('; ') || 'no upstream'}`,
+  ];
+  if (network.model === 'direct') return lines;
+  lines.push(`${c.opened} connection${c.opened === 1 ? '' : 's'}: ${c.closedByFunction} closed by the function, ${c.closedByServer} by the server, `
+    + `${c.heldAtDestroy} open when the environment went (left to the server), ${c.heldNow} session${c.heldNow === 1 ? '' : 's'} the server still holds`);
+  const faults = [
+    c.stateLost ? `${c.stateLost} lost on the path` : '', c.resetOnWrite ? `${c.resetOnWrite} reset on the function's next write` : '',
+    c.blackholed ? `${c.blackholed} blackholed` : '', c.faultReset ? `${c.faultReset} reset by a fault` : '', c.reset ? `${c.reset} reset by an end` : '',
+  ].filter(Boolean);
+  if (faults.length > 0) lines.push(faults.join(', '));
+  return lines;
+}

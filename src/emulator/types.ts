@@ -1,6 +1,7 @@
 // The emulator's public contract: what startEnvironment takes and what an environment reports.
 import type { ShutdownReason } from '../protocol/lambda-api';
 import type { ComputeMode, LambdaRuntime } from '../protocol/lambda-runtime';
+import type { EnvironmentNetwork, NetworkModel, NetworkOptions, NetworkReport } from './network-types';
 
 export interface EnvironmentOptions {
   /** Directory holding the handler code; default HANDLER_DIR (dist/handler). */
@@ -37,6 +38,12 @@ export interface EnvironmentOptions {
   label?: string;
   /** Init limit; default 10 000 ms as in Lambda. Tests may lower it. */
   initTimeoutMs?: number;
+  /**
+   * The environment's network: a model name, or the model with its upstreams
+   * and path idle timeout. Default `destroyed`, relaying every known upstream
+   * the function's variables name (`db`: DB_HOST/DB_PORT).
+   */
+  network?: NetworkModel | NetworkOptions;
 }
 
 export type EnvironmentState = 'frozen' | 'running' | 'shutdown';
@@ -68,6 +75,8 @@ export interface Environment {
   /** '127.0.0.1:<port>' */
   readonly runtimeApi: string;
   readonly state: EnvironmentState;
+  /** Its network: what it did to the function's connections, and faults on demand. Outlives the environment: held sessions stay until released. */
+  readonly network: EnvironmentNetwork;
   /**
    * Thaw, run one invocation, freeze again. After a reset, a new Init runs
    * first. On Managed Instances callers may run up to maxConcurrency at once
@@ -163,4 +172,6 @@ export interface EnvironmentReport {
   processes: ProcessReport[];
   /** Every extension ever registered, across re-inits. */
   extensions: ExtensionReport[];
+  /** Which network model ran, its upstreams and what became of every connection. */
+  network: NetworkReport;
 }

@@ -241,3 +241,11 @@ export function createDrainRegistry(options: DrainRegistryOptions = {}): DrainRe
     },
   };
 }
+
+/**
+ * The environment's registry (one per worker thread on Managed Instances,
+ * each thread having its own module instance): a team's module registers its
+ * clients here at Init; the SIGTERM listener (or, in a worker, the drain
+ * request) drains it.
+ */
+export const environmentDrain: DrainRegistry = createDrainRegistry();

@@ -3,8 +3,8 @@
 // deploy time) instead of its first request. Errors name the variable and
 // never echo a value that could be a secret.
 import {
-  DbAuth, DbTls, DrainStrategy, FunctionEnv, MAX_CONCURRENCY, MYSQL_PORT, POOL_SIZE, SHUTDOWN_BUDGET_MS, WORKER_COUNT,
-  maxShutdownBudgetMs, poolSizePerWorker,
+  DB_WAIT_BOUNDS_MS, DbAuth, DbTls, DrainStrategy, FunctionEnv, MAX_CONCURRENCY, MYSQL_PORT, POOL_SIZE, SHUTDOWN_BUDGET_MS, WORKER_COUNT,
+  maxShutdownBudgetMs, poolSizePerWorker, type IntegerRange,
 } from '../protocol/function-env';
 import { ShutdownMode } from '../protocol/shutdown-mode';
 import { ConfigError } from './errors';
@@ -34,6 +34,10 @@ export interface HandlerConfig {
   /** Managed Instances only: what the pool was sized from. */
   readonly managedInstances?: { readonly maxConcurrency: number; readonly workerCount: number | undefined };
   readonly shutdownBudgetMs: number;
+  /** Bounds on every wait on the database: a new connection, a checkout's ping, one statement. */
+  readonly connectTimeoutMs: number;
+  readonly pingTimeoutMs: number;
+  readonly queryTimeoutMs: number;
   readonly drainStrategy: DrainStrategy;
   /** `in-process`: the handler registers an internal extension at Init instead of relying on the layer. */
   readonly shutdownMode: ShutdownMode;
@@ -56,6 +60,10 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be an integer between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function bound(env: Env, name: string, range: IntegerRange): number {
+  return integer(env, name, range.default, range.min, range.max);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback?: T): T {
@@ -126,6 +134,9 @@ export function loadConfig(env: Env = process.env): HandlerConfig {
     poolQueueLimit: (managedInstances?.maxConcurrency ?? 1) * MAX_PARALLEL,
     ...(managedInstances ? { managedInstances } : {}),
     shutdownBudgetMs,
+    connectTimeoutMs: bound(env, FunctionEnv.connectTimeoutMs, DB_WAIT_BOUNDS_MS.connect),
+    pingTimeoutMs: bound(env, FunctionEnv.pingTimeoutMs, DB_WAIT_BOUNDS_MS.ping),
+    queryTimeoutMs: bound(env, FunctionEnv.queryTimeoutMs, DB_WAIT_BOUNDS_MS.query),
     drainStrategy: oneOf(env, FunctionEnv.drainStrategy, Object.values(DrainStrategy), DrainStrategy.graceful),
     shutdownMode,
     debugActions: env[FunctionEnv.debugActions] === 'true',

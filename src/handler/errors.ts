@@ -8,6 +8,8 @@ export const ErrorCode = {
   unknownAction: 'UNKNOWN_ACTION',
   notFound: 'NOT_FOUND',
   database: 'DATABASE_ERROR',
+  /** The database did not answer within the bound: a write's outcome is unknown (it may have run). */
+  databaseTimeout: 'DATABASE_TIMEOUT',
   shuttingDown: 'SHUTTING_DOWN',
   auth: 'AUTH_ERROR',
 } as const;
@@ -74,6 +76,20 @@ export class DatabaseError extends HandlerError {
     super(ErrorCode.database, `database operation "${operation}" failed`, {
       cause,
       context: { operation },
+    });
+  }
+}
+
+/**
+ * A statement got no answer within DB_QUERY_TIMEOUT_MS: the connection was
+ * destroyed, and the statement is not retried, because it may have run.
+ */
+export class DatabaseTimeoutError extends HandlerError {
+  override readonly name = 'DatabaseTimeoutError';
+  constructor(operation: string, boundMs: number, cause: unknown) {
+    super(ErrorCode.databaseTimeout, `database operation "${operation}" got no answer within ${boundMs} ms; its outcome is unknown`, {
+      cause,
+      context: { operation, boundMs },
     });
   }
 }

@@ -31,9 +31,16 @@ export function getConnection(pool: Pool): Promise<PoolConnection> {
   return new Promise((resolve, reject) => pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))));
 }
 
-export function runQuery<T>(connection: PoolConnection, sql: string, params: readonly unknown[]): Promise<T> {
+/** mysql2's error for a statement past its `timeout`: the connection is left waiting for the answer. */
+export function isQueryTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+}
+
+/** One statement; with `timeoutMs`, mysql2 gives up on its answer after that long (isQueryTimeout). */
+export function runQuery<T>(connection: PoolConnection, sql: string, params: readonly unknown[], timeoutMs?: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    connection.query(sql, params as unknown[], (error, result) => (error ? reject(error) : resolve(result as T)));
+    const options = { sql, values: params as unknown[], ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) };
+    connection.query(options, (error, result) => (error ? reject(error) : resolve(result as T)));
   });
 }
 

@@ -12,15 +12,13 @@
 import { POOL_IDLE_TIMEOUT_MS } from '../protocol/function-env';
 import { createPool, type Pool, type PoolConnection, type PoolOptions, type SslOptions } from 'mysql2';
 import type { HandlerConfig } from './config';
-import { DatabaseError, ShuttingDownError, describeError } from './errors';
+import { DatabaseError, DatabaseTimeoutError, ShuttingDownError, describeError } from './errors';
 import type { Logger } from './logger';
-import { afterNextPoll, endPool, getConnection, isConnectionError, isNeverSentError, ping, runQuery } from './mysql-calls';
+import { afterNextPoll, endPool, getConnection, isConnectionError, isNeverSentError, isQueryTimeout, ping, runQuery } from './mysql-calls';
 import { SocketTracker, type CloseOutcome } from './socket-tracker';
 
 /** A pooled connection idle longer than this is pinged before use: a freeze may have outlived it. */
 export const VALIDATE_AFTER_IDLE_MS = 1_000;
-const PING_TIMEOUT_MS = 2_000;
-const CONNECT_TIMEOUT_MS = 5_000;
 /** After destroying sockets at the deadline, how long to wait for their 'close' (local, near-instant). */
 const DESTROY_GRACE_MS = 20;
 
@@ -112,11 +110,12 @@ export class DatabasePool {
       const connection = await this.acquire(options.operation);
       try {
         await this.options.afterCheckout?.(options.operation);
-        const result = await runQuery<T>(connection, sql, params);
+        const result = await runQuery<T>(connection, sql, params, this.options.config.queryTimeoutMs);
         this.release(connection);
         return result;
       } catch (error) {
         this.throwIfDrainInterrupted(options.operation, error);
+        this.throwIfTimedOut(connection, options.operation, error);
         if (!isConnectionError(error)) {
           this.release(connection);
           throw new DatabaseError(options.operation, error);
@@ -149,15 +148,33 @@ export class DatabasePool {
     const connection = await this.acquire(operation);
     try {
       await this.options.afterCheckout?.(operation);
-      await runQuery(connection, 'START TRANSACTION', []);
-      for (const { sql, params } of statements) await runQuery(connection, sql, params);
-      await runQuery(connection, 'COMMIT', []);
+      const boundMs = this.options.config.queryTimeoutMs;
+      await runQuery(connection, 'START TRANSACTION', [], boundMs);
+      for (const { sql, params } of statements) await runQuery(connection, sql, params, boundMs);
+      await runQuery(connection, 'COMMIT', [], boundMs);
       this.release(connection);
     } catch (error) {
       this.throwIfDrainInterrupted(operation, error);
+      this.throwIfTimedOut(connection, operation, error);
       connection.destroy();
       throw new DatabaseError(operation, error);
     }
+  }
+
+  /**
+   * No answer within the query bound: the connection still waits for one, so
+   * it is destroyed (its siblings become suspect, as after any break), and
+   * the statement is not retried, idempotent or not: it may have run, and a
+   * second wait would take the invocation past the bound the caller relies on.
+   */
+  private throwIfTimedOut(connection: PoolConnection, operation: string, error: unknown): void {
+    if (!isQueryTimeout(error)) return;
+    connection.destroy();
+    this.staleDiscarded++;
+    this.suspectBefore = this.clock();
+    const boundMs = this.options.config.queryTimeoutMs;
+    this.options.logger.warn('statement got no answer within its bound', { operation, boundMs, ...describeError(error) });
+    throw new DatabaseTimeoutError(operation, boundMs, error);
   }
 
   /**
@@ -200,7 +217,7 @@ export class DatabasePool {
       const suspect = releasedAt !== undefined && (releasedAt <= this.suspectBefore || this.clock() - releasedAt >= validateAfterIdleMs);
       if (!suspect) return connection;
       try {
-        await ping(connection, PING_TIMEOUT_MS);
+        await ping(connection, this.options.config.pingTimeoutMs);
         return connection;
       } catch (error) {
         this.throwIfDrainInterrupted(operation, error);
@@ -236,7 +253,7 @@ export class DatabasePool {
       // Bounded by what the configuration allows at once (see poolQueueLimit),
       // so a valid request waits for a connection instead of failing.
       queueLimit: config.poolQueueLimit,
-      connectTimeout: CONNECT_TIMEOUT_MS,
+      connectTimeout: config.connectTimeoutMs,
       supportBigNumbers: true,
       stream: () => this.sockets.open(config.host, config.port),
     });

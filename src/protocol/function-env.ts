@@ -16,6 +16,10 @@ export const FunctionEnv = {
   password: 'DB_PASSWORD',
   tls: 'DB_TLS',
   poolSize: 'DB_POOL_SIZE',
+  /** Bounds on every wait on the database (see DB_WAIT_BOUNDS_MS). */
+  connectTimeoutMs: 'DB_CONNECT_TIMEOUT_MS',
+  pingTimeoutMs: 'DB_PING_TIMEOUT_MS',
+  queryTimeoutMs: 'DB_QUERY_TIMEOUT_MS',
   shutdownBudgetMs: 'SHUTDOWN_BUDGET_MS',
   shutdownMode: 'SHUTDOWN_MODE',
   /** The baseline drain exists for the scenario suite and the bench; never deploy it. */
@@ -95,6 +99,35 @@ export function poolSizePerWorker(poolSize: number, maxConcurrency: number, work
  * connections before the other side gives up on them.
  */
 export const POOL_IDLE_TIMEOUT_MS = 600_000;
+
+/**
+ * Every wait on the database has a bound the handler sets, so a server or a
+ * path that stops answering (a connection blackholed while the environment
+ * was frozen, a failover, a NAT that forgot the flow) ends an invocation with
+ * a structured error well inside the function's timeout, instead of holding
+ * it until Lambda resets the environment.
+ * - connect: TCP, TLS and authentication of a new connection. 2 s: in a VPC a
+ *   connection to RDS Proxy opens in milliseconds; seconds mean it will not.
+ * - ping: the check of a pooled connection that sat idle (a freeze may have
+ *   outlived it). 500 ms: a live server answers a ping in a round trip; a
+ *   dead one is discarded and a fresh connection opened, which is cheaper
+ *   than waiting. Behind a saturated RDS Proxy a ping can wait for a
+ *   database connection to borrow: raise it there rather than discard
+ *   healthy connections.
+ * - query: one statement's answer. 5 s, below the synthesized 10 s function
+ *   timeout. A statement that times out is never retried (it may have run).
+ * With the defaults the worst case of one invocation (every pooled
+ * connection pinged and dead, a new connection, one statement) is
+ * 2 x 0.5 + 2 + 5 = 8 s, inside the 10 s function timeout the
+ * infrastructure synthesizes by default; a function with a shorter timeout
+ * lowers DB_QUERY_TIMEOUT_MS with it.
+ */
+export const DB_WAIT_BOUNDS_MS: Readonly<Record<'connect' | 'ping' | 'query', IntegerRange>> = {
+  connect: { default: 2_000, min: 100, max: 60_000 },
+  ping: { default: 500, min: 50, max: 60_000 },
+  // Lambda's longest function timeout.
+  query: { default: 5_000, min: 100, max: 900_000 },
+};
 
 /**
  * Time left after the drain for the last log line, the exit and the reaping,

@@ -15,7 +15,7 @@
 import { LambdaEnv } from '../src/protocol/lambda-api';
 import { describeError, ExtensionError } from './errors';
 import { ExtensionsApiClient } from './extensions-api-client';
-import { NodeHttpTransport, parseRuntimeApi, type Transport } from './http-transport';
+import { SocketHttpTransport, parseRuntimeApi, type Transport } from './http-transport';
 import { jsonLogger, type LogLine } from './log';
 
 /**
@@ -30,7 +30,7 @@ export interface InProcessExtensionOptions {
   runtimeApi?: string;
   /** The name to register; default INTERNAL_EXTENSION_NAME. */
   name?: string;
-  /** Replaces node:http (tests). */
+  /** Replaces the socket transport (tests). */
   transport?: Transport;
   /** Where the one warning line goes if `next` ever returns or fails. */
   log?: LogLine;
@@ -53,7 +53,7 @@ export async function registerInProcessExtension(options: InProcessExtensionOpti
   let client: ExtensionsApiClient;
   try {
     const transport = options.transport
-      ?? new NodeHttpTransport(parseRuntimeApi(options.runtimeApi ?? process.env[LambdaEnv.runtimeApi], LambdaEnv.runtimeApi));
+      ?? new SocketHttpTransport(parseRuntimeApi(options.runtimeApi ?? process.env[LambdaEnv.runtimeApi], LambdaEnv.runtimeApi));
     client = new ExtensionsApiClient(transport);
     await client.register(name, []);
   } catch (cause) {

@@ -6,14 +6,14 @@ import { LambdaEnv } from '../src/protocol/lambda-api';
 import { describeError } from './errors';
 import { ExtensionsApiClient } from './extensions-api-client';
 import { runGracefulShutdownExtension } from './graceful-shutdown-extension';
-import { NodeHttpTransport, parseRuntimeApi } from './http-transport';
+import { SocketHttpTransport, parseRuntimeApi } from './http-transport';
 import { jsonLogger } from './log';
 
 const log = jsonLogger(EXTENSION_NAME);
 
 async function main(): Promise<number> {
   const endpoint = parseRuntimeApi(process.env[LambdaEnv.runtimeApi], LambdaEnv.runtimeApi);
-  const client = new ExtensionsApiClient(new NodeHttpTransport(endpoint));
+  const client = new ExtensionsApiClient(new SocketHttpTransport(endpoint));
   return runGracefulShutdownExtension({ name: EXTENSION_NAME, client, log });
 }
 

@@ -1,8 +1,9 @@
 // `npm run build`: bundles the handler and the extension into dist/.
 // Output is deterministic (no timestamps, no absolute paths) so that asset
 // hashes, and therefore Terraform plans, only change when the code does.
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { COORDINATOR_FILE_NAME, DIST_DIR, EXEC_WRAPPER_NAME, EXTENSION_NAME, HANDLER_FILE, PROJECT_ROOT } from '../src/protocol/artifacts';
 import { esbuildNodeTarget } from '../src/infrastructure/config/node-target';
@@ -30,20 +31,82 @@ const common: BuildOptions = {
   banner: { js: ESM_REQUIRE_SHIM },
 };
 
+const BUILTIN_NAMESPACE = 'node-builtin';
+const isBuiltin = (id: string) => id.startsWith('node:') || builtinModules.includes(id);
+
+/**
+ * An ES module bundle keeps `import ... from 'node:x'` as an import, hoisted
+ * to the top of the bundle. Node then builds the module's ESM namespace, which
+ * reads every export, lazy getters included: for node:http that loads undici
+ * (its WebSocket getters; measured ~40 ms on Node 22+ against ~4 ms for a
+ * require), for node:crypto webcrypto, for node:net BlockList. So each static
+ * import of a built-in becomes a CommonJS-style module around
+ * process.getBuiltinModule: the same object, its exports read where they are
+ * used. Dynamic imports and require() are left alone (they are lazy already).
+ */
+const builtinsWithoutNamespace: Plugin = {
+  name: 'builtins-without-namespace',
+  setup(context) {
+    context.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (
+      args.kind === 'import-statement' && isBuiltin(args.path) ? { path: args.path, namespace: BUILTIN_NAMESPACE } : undefined
+    ));
+    context.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => {
+      const id = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      return { contents: `module.exports = process.getBuiltinModule(${JSON.stringify(id)});`, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * The handler's esbuild options, shared with the bench's floor (a bundle of
+ * mysql2, node:crypto and node:tls alone, built exactly this way).
+ */
+export const HANDLER_BUILD_OPTIONS: BuildOptions = {
+  ...common,
+  // Whitespace and syntax only, identifiers kept: measured on the 1.5 MB
+  // bundle, mangled names made `import()` ~9 ms slower (63.0 vs 53.6 ms
+  // median, 25 interleaved runs) for 7% less gzip; cold start is what the
+  // function pays for, and stack traces keep their names without keepNames.
+  minify: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: false,
+  // A package's ES module build before its CommonJS one: esbuild can drop
+  // what is not used from the first only. @smithy/signature-v4's CommonJS
+  // build pulls in 245 KiB of @smithy/core, its ES build 23 KiB.
+  mainFields: ['module', 'main'],
+  plugins: [builtinsWithoutNamespace],
+};
+
+/** The SDK's credential chain, in a file of its own beside the handler (src/handler/credential-chain.ts says why). */
+export const CREDENTIAL_CHAIN_FILE = 'credential-chain.mjs';
+const CREDENTIALS_MODULE = path.join(PROJECT_ROOT, 'src/handler/aws-credentials.ts');
+
+/** The handler's `import('./credential-chain')` stays an import, of the file built beside it. */
+const credentialChainApart: Plugin = {
+  name: 'credential-chain-apart',
+  setup(context) {
+    context.onResolve({ filter: /^\.\/credential-chain$/ }, (args) => (
+      args.importer === CREDENTIALS_MODULE ? { path: `./${CREDENTIAL_CHAIN_FILE}`, external: true } : undefined
+    ));
+  },
+};
+
 export async function buildHandler(distDir: string = DIST_DIR): Promise<void> {
-  await build({
-    ...common,
-    // Whitespace and syntax only, identifiers kept: measured on the 1.5 MB
-    // bundle, mangled names made `import()` ~9 ms slower (63.0 vs 53.6 ms
-    // median, 25 interleaved runs) for 7% less gzip; cold start is what the
-    // function pays for, and stack traces keep their names without keepNames.
-    minify: false,
-    minifyWhitespace: true,
-    minifySyntax: true,
-    keepNames: false,
-    entryPoints: [path.join(PROJECT_ROOT, 'src/handler/index.ts')],
-    outfile: path.join(distDir, 'handler', HANDLER_FILE),
-  });
+  const handlerDir = path.join(distDir, 'handler');
+  await Promise.all([
+    build({
+      ...HANDLER_BUILD_OPTIONS,
+      plugins: [...(HANDLER_BUILD_OPTIONS.plugins ?? []), credentialChainApart],
+      entryPoints: [path.join(PROJECT_ROOT, 'src/handler/index.ts')],
+      outfile: path.join(handlerDir, HANDLER_FILE),
+    }),
+    build({
+      ...HANDLER_BUILD_OPTIONS,
+      entryPoints: [path.join(PROJECT_ROOT, 'src/handler/credential-chain.ts')],
+      outfile: path.join(handlerDir, CREDENTIAL_CHAIN_FILE),
+    }),
+  ]);
 }
 
 // Node flags for the extension's launcher: none. Every candidate was measured
@@ -82,11 +145,18 @@ export async function buildExtension(
   chmodSync(executable, 0o755);
 }
 
-/** The launcher script: `$0` is the executable itself, wherever the layer is mounted. */
+/**
+ * The launcher script: `$0` is the executable itself, wherever the layer is
+ * mounted. Its directory comes from a parameter expansion, not
+ * `$(dirname "$0")`: a command substitution forks a subshell that execs
+ * dirname, two process starts on the cold-start path before Node's own.
+ */
 export function extensionLauncher(nodeFlags: readonly string[]): string {
   return [
     '#!/bin/sh',
-    `exec node ${nodeFlags.map((flag) => `${flag} `).join('')}"$(dirname "$0")/../${EXTENSION_NAME}/${EXTENSION_ENTRY_FILE}" "$@"`,
+    // Lambda runs extensions by absolute path; a bare name would be in the working directory.
+    'dir=${0%/*}; [ "$dir" = "$0" ] && dir=.',
+    `exec node ${nodeFlags.map((flag) => `${flag} `).join('')}"$dir/../${EXTENSION_NAME}/${EXTENSION_ENTRY_FILE}" "$@"`,
     '',
   ].join('\n');
 }
@@ -116,11 +186,16 @@ export async function buildCoordinator(distDir: string = DIST_DIR): Promise<void
  * The coordinator is found beside the wrapper's own path (the layer is at
  * /opt in Lambda, in dist/layer locally) and goes in front of any
  * NODE_OPTIONS the function sets; the quotes keep a path with spaces whole.
+ * Its directory comes from parameter expansions (no subshell, no dirname: the
+ * wrapper is on the runtime's cold-start path), made absolute because the
+ * runtime resolves `--require` from its own working directory.
  */
 export function execWrapperScript(): string {
   return [
     '#!/bin/sh',
-    `coordinator="$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)/${COORDINATOR_FILE_NAME}"`,
+    'dir=${0%/*}; [ "$dir" = "$0" ] && dir=.',
+    'case $dir in /*) ;; *) dir=$PWD/$dir ;; esac',
+    `coordinator="$dir/${COORDINATOR_FILE_NAME}"`,
     'NODE_OPTIONS="--require \\"$coordinator\\"${NODE_OPTIONS:+ $NODE_OPTIONS}"',
     'export NODE_OPTIONS',
     'exec "$@"',

@@ -1,10 +1,10 @@
-// The Extensions API client over its real node:http transport, against a real
+// The Extensions API client over its real socket transport, against a real
 // HTTP server on 127.0.0.1:0.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiStatusError, ConfigurationError, ExtensionError, ProtocolError, TransportError } from '../../extension/errors';
 import { ExtensionsApiClient } from '../../extension/extensions-api-client';
-import { NodeHttpTransport, parseRuntimeApi } from '../../extension/http-transport';
+import { SocketHttpTransport, parseRuntimeApi } from '../../extension/http-transport';
 import { ApiStatus, ExtensionEventType, ExtensionHeader, ExtensionPath, ShutdownReason } from '../../src/protocol/lambda-api';
 import { LoopbackExtensionsApi, type LoopbackOptions } from '../../src/testing/loopback-extensions-api';
 
@@ -12,11 +12,11 @@ const shutdownEvent = { eventType: ExtensionEventType.shutdown, shutdownReason: 
 
 describe('ExtensionsApiClient', () => {
   let api: LoopbackExtensionsApi;
-  let transport: NodeHttpTransport;
+  let transport: SocketHttpTransport;
 
   async function start(options: LoopbackOptions = {}): Promise<ExtensionsApiClient> {
     api = await LoopbackExtensionsApi.start(options);
-    transport = new NodeHttpTransport(parseRuntimeApi(api.address, 'AWS_LAMBDA_RUNTIME_API'));
+    transport = new SocketHttpTransport(parseRuntimeApi(api.address, 'AWS_LAMBDA_RUNTIME_API'));
     return new ExtensionsApiClient(transport);
   }
 
@@ -91,7 +91,7 @@ describe('ExtensionsApiClient', () => {
 
   it('runs against an API as strict as Lambda: a call without the registered identifier is refused with 403', async () => {
     await start();
-    const raw = new NodeHttpTransport(parseRuntimeApi(api.address, 'AWS_LAMBDA_RUNTIME_API'));
+    const raw = new SocketHttpTransport(parseRuntimeApi(api.address, 'AWS_LAMBDA_RUNTIME_API'));
     try {
       const response = await raw.request('POST', ExtensionPath.initError, { [ExtensionHeader.functionErrorType]: 'Extension.Test' }, '{}');
       expect(response.status).toBe(ApiStatus.forbidden);
@@ -170,7 +170,7 @@ describe('ExtensionsApiClient', () => {
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     api = await LoopbackExtensionsApi.start();
-    transport = new NodeHttpTransport({ host: '127.0.0.1', port });
+    transport = new SocketHttpTransport({ host: '127.0.0.1', port });
     const client = new ExtensionsApiClient(transport);
 
     const error = await client.register('graceful-shutdown', []).catch((e: unknown) => e);

@@ -1,6 +1,7 @@
 import { IamTokenProvider, REFRESH_AFTER_MS, TOKEN_LIFETIME_MS, iamAuthPlugins, type TokenSigner } from '../../src/handler/auth';
 import { AuthTokenError } from '../../src/handler/errors';
-import { tlsOptions } from '../../src/handler/tls';
+import { X509Certificate } from 'node:crypto';
+import { CaSet, caSetFor, loadCas, tlsOptions } from '../../src/handler/tls';
 import { createPool, type PoolOptions } from 'mysql2';
 import { loadConfig } from '../../src/handler/config';
 import { createDataApi } from '../../src/handler/data-api';
@@ -69,29 +70,78 @@ describe('IAM authentication tokens', () => {
   });
 });
 
+const PROXY_HOST = 'app.proxy-c0ffee123456.eu-west-1.rds.amazonaws.com';
+const DIRECT_HOST = 'app.c0ffee123456.eu-west-1.rds.amazonaws.com';
+
+/** The subject of a PEM certificate, read by node:crypto's X.509 parser (not the way tls.ts reads it). */
+const subjectOf = (pem: string) => new X509Certificate(pem).subject;
+const REGION = /\b([a-z]{2}(?:-[a-z]+)+-\d+)\b/;
+
 describe('TLS options', () => {
   it('are absent when DB_TLS=off', () => {
-    expect(tlsOptions({ tls: 'off' })).toBeUndefined();
+    expect(tlsOptions({ tls: 'off', host: PROXY_HOST })).toBeUndefined();
   });
 
-  it('verify the certificate chain against the Amazon CA bundle and the host name', () => {
-    const ssl = tlsOptions({ tls: 'required' });
-    expect(ssl).toMatchObject({ rejectUnauthorized: true, verifyIdentity: true, minVersion: 'TLSv1.2' });
-    const ca = ssl?.ca as string[];
-    expect(ca.length).toBeGreaterThan(10);
-    expect(ca.every((pem) => pem.startsWith('-----BEGIN CERTIFICATE-----'))).toBe(true);
-    // RDS Proxy's certificates chain to the Amazon Root CAs; RDS instances to the RDS regional CAs.
-    const subjects = ca.map((pem) => Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64').toString('latin1'));
-    expect(subjects.some((der) => der.includes('Amazon Root CA 1'))).toBe(true);
-    expect(subjects.some((der) => der.includes('Amazon RDS'))).toBe(true);
+  it('verify the certificate chain and the host name, with TLS 1.2 or later', () => {
+    expect(tlsOptions({ tls: 'required', host: PROXY_HOST })).toMatchObject({ rejectUnauthorized: true, verifyIdentity: true, minVersion: 'TLSv1.2' });
   });
 
-  it('survive mysql2 config resolution with verification still on', () => {
-    const pool = createPool({ host: 'proxy.example', ssl: tlsOptions({ tls: 'required' }) });
+  it('hand mysql2 one CA array for their whole life (its secure-context cache is keyed on it)', () => {
+    const ssl = tlsOptions({ tls: 'required', host: DIRECT_HOST });
+    expect(ssl?.ca).toBe(ssl?.ca);
+  });
+
+  it('survive mysql2 config resolution with verification still on and the CAs readable', () => {
+    const pool = createPool({ host: PROXY_HOST, ssl: tlsOptions({ tls: 'required', host: PROXY_HOST }) });
     const ssl = (pool as unknown as { config: { connectionConfig: { ssl: Record<string, unknown> } } }).config.connectionConfig.ssl;
     expect(ssl.rejectUnauthorized).toBe(true);
     expect(ssl.verifyIdentity).toBe(true);
+    expect((ssl.ca as string[]).map(subjectOf).some((subject) => subject.includes('Amazon Root CA 1'))).toBe(true);
     pool.end();
+  });
+});
+
+describe('the CA set an endpoint needs', () => {
+  it.each([
+    [PROXY_HOST, { set: CaSet.proxy }],
+    ['reader.endpoint.proxy-c0ffee123456.eu-west-1.rds.amazonaws.com', { set: CaSet.proxy }],
+    ['App.Proxy-C0FFEE123456.cn-north-1.rds.amazonaws.com.cn.', { set: CaSet.proxy }],
+    [DIRECT_HOST, { set: CaSet.regional, region: 'eu-west-1' }],
+    ['db.cluster-ro-c0ffee123456.us-gov-west-1.rds.amazonaws.com', { set: CaSet.regional, region: 'us-gov-west-1' }],
+    ['db.c0ffee123456.cn-northwest-1.rds.amazonaws.com.cn', { set: CaSet.regional, region: 'cn-northwest-1' }],
+    ['db.internal.example.com', { set: CaSet.full }],
+    ['proxy-c0ffee123456.example.com', { set: CaSet.full }],
+    ['127.0.0.1', { set: CaSet.full }],
+  ])('%s: %j', (host, expected) => {
+    expect(caSetFor(host)).toEqual(expected);
+  });
+
+  it("RDS Proxy: the Amazon Root CAs its ACM certificates chain to, and no RDS CA", () => {
+    const subjects = loadCas({ set: CaSet.proxy }).map(subjectOf);
+    expect(subjects.length).toBeLessThanOrEqual(5);
+    expect(subjects.some((s) => s.includes('CN=Amazon Root CA 1'))).toBe(true);
+    expect(subjects.some((s) => s.includes('Amazon RDS'))).toBe(false);
+  });
+
+  it.each(['eu-west-1', 'us-east-1', 'ap-southeast-2', 'me-central-1'])(
+    'a direct connection in %s: every RDS CA that names the region, and none that names another',
+    (region) => {
+      const full = loadCas({ set: CaSet.full });
+      const regional = loadCas({ set: CaSet.regional, region });
+      const regionOf = (pem: string) => REGION.exec(subjectOf(pem))?.[1];
+      expect(regional.every((pem) => regionOf(pem) === undefined || regionOf(pem) === region)).toBe(true);
+      expect(regional.filter((pem) => regionOf(pem) === region).length).toBeGreaterThan(0);
+      expect(regional.filter((pem) => regionOf(pem) === region)).toEqual(full.filter((pem) => regionOf(pem) === region));
+      expect(regional.length).toBeLessThan(full.length / 4);
+    },
+  );
+
+  it('a region the bundle has no CA for (GovCloud, China, a new one), or a name we cannot read: every CA (RDS and Amazon Root)', () => {
+    const full = loadCas({ set: CaSet.full });
+    for (const region of ['us-gov-west-1', 'cn-north-1', 'xx-nowhere-9']) expect(loadCas({ set: CaSet.regional, region })).toEqual(full);
+    const subjects = full.map(subjectOf);
+    expect(subjects.some((s) => s.includes('CN=Amazon Root CA 1'))).toBe(true);
+    expect(subjects.filter((s) => s.includes('Amazon RDS')).length).toBeGreaterThan(50);
   });
 });
 

@@ -5,15 +5,17 @@
 // connection signs a fresh one. Signing is local (no network call), but with
 // the Lambda role's temporary credentials; re-signing lazily means a frozen
 // environment never holds a stale token when it thaws.
-import { Signer } from '@aws-sdk/rds-signer';
+import { lambdaCredentials, type CredentialSource } from './aws-credentials';
 import type { HandlerConfig } from './config';
-import { AuthTokenError } from './errors';
+import { AuthTokenError, ConfigError } from './errors';
+import { presignIamToken, rdsTokenRequest, type IamTokenRequest } from './sigv4';
+import { FunctionEnv } from '../protocol/function-env';
 
 /** Tokens live 15 min; refreshing at 10 leaves 5 min of skew and handshake margin. */
 export const TOKEN_LIFETIME_MS = 15 * 60_000;
 export const REFRESH_AFTER_MS = 10 * 60_000;
 
-/** The one method of `@aws-sdk/rds-signer`'s Signer we use: injectable for tests. */
+/** What signs a token (the shape of `@aws-sdk/rds-signer`'s Signer, whose only method we used): injectable for tests. */
 export interface TokenSigner {
   getAuthToken(): Promise<string>;
 }
@@ -56,10 +58,17 @@ export class IamTokenProvider implements TokenProvider {
   }
 }
 
-export function createIamTokenProvider(config: HandlerConfig, clock: Clock = Date.now): IamTokenProvider {
+/** Signs `request` with the credentials `credentials` gives, at the clock's time: any service's IAM token. */
+export function iamTokenSigner(request: IamTokenRequest, credentials: CredentialSource = lambdaCredentials(), clock: Clock = Date.now): TokenSigner {
+  return { getAuthToken: async () => presignIamToken(request, await credentials(), new Date(clock())) };
+}
+
+export function createIamTokenProvider(config: HandlerConfig, clock: Clock = Date.now, credentials?: CredentialSource): IamTokenProvider {
+  // loadConfig requires the region with IAM; checked again so a hand-made config cannot sign for no region.
+  if (!config.region) throw new ConfigError(FunctionEnv.region, 'is required when DB_AUTH=iam (the token is signed for a region)');
   const context = { host: config.host, port: config.port, user: config.user, region: config.region };
-  const signer = new Signer({ hostname: config.host, port: config.port, username: config.user, region: config.region });
-  return new IamTokenProvider(signer, clock, REFRESH_AFTER_MS, context);
+  const request = rdsTokenRequest({ hostname: config.host, port: config.port, user: config.user, region: config.region });
+  return new IamTokenProvider(iamTokenSigner(request, credentials, clock), clock, REFRESH_AFTER_MS, context);
 }
 
 /**

@@ -5,7 +5,6 @@
 // every worker that announced itself to drain by one shared deadline, waits
 // for their reports (or the deadline), writes one line for the process, and
 // ends it the way the on-demand drain does, all within the budget.
-import { BroadcastChannel } from 'node:worker_threads';
 import {
   WORKER_DRAIN_CHANNEL, WorkerDrainMessageType, parseWorkerDrainMessage, workerDeadlineEpochMs,
   type DrainRequest, type WorkerDrainReport,
@@ -48,6 +47,9 @@ export interface Coordinator {
 export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const { budgetMs, logger, terminate } = options;
   const clock = options.clock ?? Date.now;
+  // Fetched here, not imported: the preload that bundles this runs in every
+  // thread of every runtime and needs worker_threads only on this path.
+  const { BroadcastChannel } = process.getBuiltinModule('node:worker_threads');
   const channel = new BroadcastChannel(options.channelName ?? WORKER_DRAIN_CHANNEL);
   // aws-lambda-ric's Worker handles keep the main thread alive; the channel must not.
   channel.unref();

@@ -4,7 +4,8 @@
 // is the main thread of a runtime whose handler runs in worker threads:
 // AWS_LAMBDA_MAX_CONCURRENCY set, the very test aws-lambda-ric makes before
 // it starts its workers. Everywhere else the handler hears SIGTERM itself.
-import { isMainThread } from 'node:worker_threads';
+// node:worker_threads is fetched only past the environment check: outside
+// Managed Instances the preload loads nothing at all.
 import { FunctionEnv, SHUTDOWN_BUDGET_MS } from '../../protocol/function-env';
 import { LambdaEnv } from '../../protocol/lambda-api';
 import { loadShutdownBudget } from '../config';
@@ -33,4 +34,4 @@ function install(): void {
   });
 }
 
-if (isMainThread && process.env[FunctionEnv.maxConcurrency] !== undefined) install();
+if (process.env[FunctionEnv.maxConcurrency] !== undefined && process.getBuiltinModule('node:worker_threads').isMainThread) install();

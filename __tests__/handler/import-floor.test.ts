@@ -1,0 +1,76 @@
+// What the built handler (dist/handler) and the layer's coordinator load when
+// Node imports them, on the function's own Node: no module their job does not
+// need. Counted in Node's own list of the built-in modules it loaded, never
+// timed (the bench times them). Needs `npm run build`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { resolveLambdaNode } from '../../src/emulator/lambda-node';
+import { COORDINATOR_FILE, HANDLER_DIR, HANDLER_FILE } from '../../src/protocol/artifacts';
+import { DEFAULT_LAMBDA_RUNTIME } from '../../src/protocol/lambda-runtime';
+
+const node = resolveLambdaNode(DEFAULT_LAMBDA_RUNTIME);
+const HANDLER = path.join(HANDLER_DIR, HANDLER_FILE);
+const CREDENTIAL_CHAIN = path.join(HANDLER_DIR, 'credential-chain.mjs');
+
+beforeAll(() => {
+  for (const file of [HANDLER, CREDENTIAL_CHAIN, COORDINATOR_FILE]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+  }
+});
+
+/** Built-in modules a Node loaded on top of a bare start while running `script` (with `args` before it). */
+function loadedBy(script: string, env: Record<string, string>, args: string[] = []): string[] {
+  const dump = "process.on('exit',()=>process.stderr.write('\\nLOADED '+JSON.stringify(process.moduleLoadList.filter(m=>m.startsWith('NativeModule ')).map(m=>m.slice(13)))+'\\n'))";
+  const r = spawnSync(node.binary, [...args, '-e', `${dump};${script}`], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+  if (r.status !== 0 || line === undefined) throw new Error(`node exited ${r.status ?? r.signal}: ${r.stderr}${r.stdout}`);
+  return JSON.parse(line.slice('LOADED '.length)) as string[];
+}
+
+const importHandler = `import(${JSON.stringify(HANDLER)}).then(()=>process.exit(0),e=>{console.error(e);process.exit(3)})`;
+const IAM_ENV = {
+  DB_HOST: 'app.proxy-c0ffee123456.eu-west-1.rds.amazonaws.com', DB_USER: 'app_rw', DB_NAME: 'app', DB_AUTH: 'iam', DB_TLS: 'required',
+  AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session',
+};
+const LOCAL_ENV = { DB_HOST: '127.0.0.1', DB_USER: 'app_rw', DB_NAME: 'app', DB_AUTH: 'password', DB_PASSWORD: 'pw', DB_TLS: 'off' };
+
+// http loads undici through its lazy WebSocket getters when imported as ESM;
+// the rest are what the SDK's credential chain and its clients load.
+const NEVER_AT_IMPORT = ['http', 'https', 'http2', '_http_client', 'internal/deps/undici/undici', 'zlib', 'fs/promises', 'child_process', 'os', 'readline'];
+
+describe('the handler bundle, imported as Lambda imports it', () => {
+  it.each([['IAM and TLS, as deployed', IAM_ENV], ['password, no TLS, as run locally', LOCAL_ENV]])(
+    'loads no HTTP stack, no undici and none of the credential chain\'s modules: %s',
+    (_label, env) => {
+      const loaded = loadedBy(importHandler, env);
+      expect(loaded).toContain('tls');
+      expect(NEVER_AT_IMPORT.filter((name) => loaded.includes(name))).toEqual([]);
+    },
+  );
+
+  it('keeps the SDK credential chain in a file of its own, imported only where it is needed', () => {
+    const bundle = readFileSync(HANDLER, 'utf8');
+    expect(bundle).toContain('import("./credential-chain.mjs")');
+    expect(bundle).not.toMatch(/from\s*"\.\/credential-chain\.mjs"/);
+    expect(bundle).not.toContain('@aws-sdk/credential-provider');
+    const loaded = loadedBy(
+      `import(${JSON.stringify(CREDENTIAL_CHAIN)}).then(m=>{if(typeof m.defaultProvider!=='function')process.exit(4)})`,
+      {},
+    );
+    // The chain itself is what loads the file-system and process modules the handler must not.
+    expect(loaded).toContain('fs/promises');
+  });
+});
+
+describe('the layer\'s coordinator, preloaded into every runtime by the exec wrapper', () => {
+  it('loads nothing beyond a bare Node outside Managed Instances', () => {
+    const bare = loadedBy('0', {});
+    const preloaded = loadedBy('0', {}, ['--require', COORDINATOR_FILE]);
+    expect(preloaded.filter((name) => !bare.includes(name))).toEqual([]);
+  });
+
+  it('loads worker_threads on Managed Instances, where it needs the drain channel', () => {
+    expect(loadedBy('0', { AWS_LAMBDA_MAX_CONCURRENCY: '4' }, ['--require', COORDINATOR_FILE])).toContain('worker_threads');
+  });
+});

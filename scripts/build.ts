@@ -78,35 +78,57 @@ export const HANDLER_BUILD_OPTIONS: BuildOptions = {
   plugins: [builtinsWithoutNamespace],
 };
 
-/** The SDK's credential chain, in a file of its own beside the handler (src/handler/credential-chain.ts says why). */
-export const CREDENTIAL_CHAIN_FILE = 'credential-chain.mjs';
-const CREDENTIALS_MODULE = path.join(PROJECT_ROOT, 'src/handler/aws-credentials.ts');
-
-/** The handler's `import('./credential-chain')` stays an import, of the file built beside it. */
-const credentialChainApart: Plugin = {
-  name: 'credential-chain-apart',
-  setup(context) {
-    context.onResolve({ filter: /^\.\/credential-chain$/ }, (args) => (
-      args.importer === CREDENTIALS_MODULE ? { path: `./${CREDENTIAL_CHAIN_FILE}`, external: true } : undefined
-    ));
+/**
+ * Modules the handler imports with import() only on a path that may never
+ * run: each is built to a file of its own beside the bundle, and its import()
+ * stays an import of that file. Bundled in, even unevaluated, its code would
+ * be parsed at every cold start, and its static imports of built-ins hoisted
+ * and run. Keyed by the specifier as written (a relative one resolved).
+ */
+const BUILT_APART: Readonly<Record<string, { file: string; entry: BuildOptions['stdin'] & object }>> = {
+  // The SDK's credential chain: only where the environment holds no credentials (src/handler/credential-chain.ts).
+  [path.join(PROJECT_ROOT, 'src/handler/credential-chain')]: {
+    file: 'credential-chain.mjs',
+    entry: { contents: "export { defaultProvider } from './src/handler/credential-chain';", resolveDir: PROJECT_ROOT, loader: 'ts' },
   },
+  // The Redis client: only with the cache configured (src/handler/cache/redis-client.ts); CommonJS, so its class is `default`.
+  ioredis: { file: 'ioredis.mjs', entry: { contents: "export { default } from 'ioredis';", resolveDir: PROJECT_ROOT, loader: 'ts' } },
 };
+
+/** The files `buildHandler` writes beside the bundle when the handler reaches their import(). */
+export const BUILT_APART_FILES: readonly string[] = Object.values(BUILT_APART).map((apart) => apart.file);
+
+function builtApart(reached: Set<string>): Plugin {
+  return {
+    name: 'built-apart',
+    setup(context) {
+      context.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const key = args.path.startsWith('.') ? path.resolve(args.resolveDir, args.path) : args.path;
+        const apart = BUILT_APART[key];
+        if (apart === undefined) return undefined;
+        reached.add(key);
+        return { path: `./${apart.file}`, external: true };
+      });
+    },
+  };
+}
 
 export async function buildHandler(distDir: string = DIST_DIR): Promise<void> {
   const handlerDir = path.join(distDir, 'handler');
-  await Promise.all([
-    build({
-      ...HANDLER_BUILD_OPTIONS,
-      plugins: [...(HANDLER_BUILD_OPTIONS.plugins ?? []), credentialChainApart],
-      entryPoints: [path.join(PROJECT_ROOT, 'src/handler/index.ts')],
-      outfile: path.join(handlerDir, HANDLER_FILE),
-    }),
-    build({
-      ...HANDLER_BUILD_OPTIONS,
-      entryPoints: [path.join(PROJECT_ROOT, 'src/handler/credential-chain.ts')],
-      outfile: path.join(handlerDir, CREDENTIAL_CHAIN_FILE),
-    }),
-  ]);
+  const reached = new Set<string>();
+  await build({
+    ...HANDLER_BUILD_OPTIONS,
+    plugins: [...(HANDLER_BUILD_OPTIONS.plugins ?? []), builtApart(reached)],
+    entryPoints: [path.join(PROJECT_ROOT, 'src/handler/index.ts')],
+    outfile: path.join(handlerDir, HANDLER_FILE),
+  });
+  // Sorted: the same files in the same order every build.
+  await Promise.all([...reached].sort().map((key) => build({
+    ...HANDLER_BUILD_OPTIONS,
+    stdin: BUILT_APART[key].entry,
+    outfile: path.join(handlerDir, BUILT_APART[key].file),
+  })));
 }
 
 // Node flags for the extension's launcher: none. Every candidate was measured

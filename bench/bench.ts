@@ -9,7 +9,7 @@
 // 50), BENCH_RUNS (repeats of the bundle/extension figures, default 20),
 // BENCH_SYNTH_RUNS (default 3), BENCH_FLEET_MAX (largest fleet tried, default
 // 64), BENCH_SECTIONS (comma list of lifecycle,fleet,extension,bundle,synth,
-// overhead; default all).
+// overhead,network; default all).
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +27,7 @@ import { runSequential, type VariantResult } from './lib/lifecycle';
 import { describeMachine } from './lib/machine';
 import { budgetTable, dist, machineLine, table } from './lib/report';
 import { measureSynth } from './lib/synth';
+import { networkBudgetRows, runNetworkBench } from './network';
 import { lifecycles } from './lib/variants';
 
 const RESULTS_FILE = path.join(PROJECT_ROOT, 'bench/results.json');
@@ -34,7 +35,7 @@ const ENVS = Number(process.env.BENCH_ENVS ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const FLEET_MAX = Number(process.env.BENCH_FLEET_MAX ?? 64);
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'lifecycle,fleet,extension,bundle,synth,overhead').split(',').map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'lifecycle,fleet,extension,bundle,synth,overhead,network').split(',').map((s) => s.trim()));
 
 /** A private server, the handler connecting as the user `npm run db:bootstrap` makes: the privileges it has on AWS. */
 async function startServer() {
@@ -163,9 +164,11 @@ async function main(): Promise<void> {
   results.overhead = await section(results, 'overhead', () => runEmulatorOverheadBench({ invokes: 200 }));
   // Last: synth is the heaviest, and a cold page cache after it would tax the others.
   results.synth = await section(results, 'synth', () => measureSynth(SYNTH_RUNS));
+  // The network's rows (bench/network.ts): sessions held once environments are gone, thaw, the relay's cost.
+  const network = await section(results, 'network', () => runNetworkBench(ENVS, log));
 
-  results.budgets = budgetRows(results);
-  writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, loadAverageAtEnd: os.loadavg() }, null, 2)}\n`);
+  results.budgets = [...budgetRows(results), ...(network ? networkBudgetRows(network) : [])];
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, network, loadAverageAtEnd: os.loadavg() }, null, 2)}\n`);
   console.log(render(results));
   console.log(`Load average at the end: ${os.loadavg().map((n) => n.toFixed(2)).join(' / ')}.`);
   log(`wrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}`);

@@ -31,6 +31,13 @@ describe('the network option', () => {
     expect(resolveNetwork('local-kernel', {}).upstreams).toEqual([]);
   });
 
+  it('knows the cache too: CACHE_HOST/CACHE_PORT, Redis\'s port when CACHE_PORT is unset', () => {
+    expect(resolveNetwork(undefined, { ...ENV, CACHE_HOST: 'cache.internal' }).upstreams).toEqual([
+      { name: 'db', host: 'db.internal', port: 3307, hostVariable: 'DB_HOST', portVariable: 'DB_PORT' },
+      { name: 'cache', host: 'cache.internal', port: 6379, hostVariable: 'CACHE_HOST', portVariable: 'CACHE_PORT' },
+    ]);
+  });
+
   it('takes named upstreams, a known name with its variables, another with the variables given', () => {
     const resolved = resolveNetwork({ upstreams: { db: { host: '127.0.0.1', port: 1 }, cache: { host: '127.0.0.1', port: 2, hostVariable: 'CACHE_HOST', portVariable: 'CACHE_PORT' } } }, ENV);
     expect(resolved.upstreams.map((u) => [u.name, u.port, u.hostVariable, u.portVariable])).toEqual([['db', 1, 'DB_HOST', 'DB_PORT'], ['cache', 2, 'CACHE_HOST', 'CACHE_PORT']]);
@@ -40,7 +47,7 @@ describe('the network option', () => {
     expect(optionError(() => resolveNetwork('wired' as NetworkModel, ENV)).option).toBe('network.model');
     expect(optionError(() => resolveNetwork({ pathIdleTimeoutMs: 0 }, ENV)).option).toBe('network.pathIdleTimeoutMs');
     expect(optionError(() => resolveNetwork(undefined, { DB_HOST: 'h', DB_PORT: 'x' })).option).toBe('env.DB_PORT');
-    expect(optionError(() => resolveNetwork({ upstreams: { cache: { host: 'h', port: 1 } } }, ENV)).option).toBe('network.upstreams.cache');
+    expect(optionError(() => resolveNetwork({ upstreams: { flags: { host: 'h', port: 1 } } }, ENV)).option).toBe('network.upstreams.flags');
     expect(optionError(() => resolveNetwork({ upstreams: { db: { host: 'h', port: 70_000 } } }, ENV)).option).toBe('network.upstreams.db.port');
     expect(optionError(() => resolveNetwork({ upstreams: { all: { host: 'h', port: 1, hostVariable: 'A', portVariable: 'B' } } }, ENV)).option).toBe('network.upstreams.all');
     expect(optionError(() => resolveNetwork({ upstreams: { other: { host: 'h', port: 1, hostVariable: 'DB_HOST', portVariable: 'X' } } }, ENV)).message).toMatch(/same variable DB_HOST/);

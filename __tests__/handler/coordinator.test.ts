@@ -6,11 +6,11 @@ import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { BroadcastChannel, Worker } from 'node:worker_threads';
 import { DrainStrategy } from '../../src/handler/config';
 import { createCoordinator, type Coordinator } from '../../src/handler/coordinator/coordinator';
 import { PROJECT_ROOT } from '../../src/protocol/artifacts';
-import { WORKER_REPORT_GRACE_MS } from '../../src/protocol/worker-drain';
+import { WORKER_REPORT_GRACE_MS, WorkerDrainMessageType, parseWorkerDrainMessage, type WorkerDrained } from '../../src/protocol/worker-drain';
 import type { DrainWorkerData } from './fixtures/drain-worker';
 import { recordLogs, settle } from './support';
 
@@ -40,6 +40,7 @@ afterEach(async () => {
 });
 
 interface Setup {
+  channelName: string;
   coordinator: Coordinator;
   logs: ReturnType<typeof recordLogs>;
   terminated: () => number;
@@ -50,7 +51,7 @@ interface Setup {
 }
 
 /** A coordinator on a channel of its own, and one worker per entry of `answers`; resolves once every worker has announced itself. */
-async function start(answers: { closedCleanly?: number; hang?: boolean; strategy?: DrainStrategy }[]): Promise<Setup> {
+async function start(answers: { closedCleanly?: number; hang?: boolean; poolHangs?: boolean; strategy?: DrainStrategy; redis?: 'clean' | 'overrun' }[]): Promise<Setup> {
   const channelName = `coordinator-test-${process.pid}-${++channelCount}`;
   const logs = recordLogs();
   let terminations = 0;
@@ -60,6 +61,7 @@ async function start(answers: { closedCleanly?: number; hang?: boolean; strategy
   for (const answer of answers) {
     const workerData: DrainWorkerData = {
       channelName, closedCleanly: answer.closedCleanly ?? 0, hang: answer.hang ?? false, strategy: answer.strategy ?? DrainStrategy.graceful,
+      ...(answer.redis ? { redis: answer.redis } : {}), ...(answer.poolHangs ? { poolHangs: true } : {}),
     };
     const worker = new Worker(workerFile, { workerData });
     worker.on('message', (message: { drainBudgetMs?: number; endedNaively?: true }) => {
@@ -71,7 +73,7 @@ async function start(answers: { closedCleanly?: number; hang?: boolean; strategy
   const current = coordinator;
   const heard = await settle(async () => current.workers.size, (size) => size === answers.length, 10_000);
   expect(heard).toBe(answers.length);
-  return { coordinator: current, logs, terminated: () => terminations, drainBudgets, endedNaively: () => endedNaively };
+  return { channelName, coordinator: current, logs, terminated: () => terminations, drainBudgets, endedNaively: () => endedNaively };
 }
 
 const linesOnSigterm = (logs: Setup['logs']) => logs.lines.filter((line) => String(line.message).includes('on SIGTERM'));
@@ -85,6 +87,22 @@ describe('the Managed Instances coordinator', () => {
     expect(report.perWorker.map((worker) => worker.threadId).sort()).toEqual(workers.map((worker) => worker.threadId).sort());
     expect(linesOnSigterm(logs)).toEqual([expect.objectContaining({ level: 'INFO', workers: 3, closedCleanly: 5, notReported: [] })]);
     expect(terminated()).toBe(1);
+  });
+
+  it('adds the workers\' drain registries up per resource in its one line: a resource cut in one worker makes it WARN', async () => {
+    const { coordinator, logs } = await start([
+      { closedCleanly: 2, redis: 'clean' }, { closedCleanly: 2, redis: 'overrun' }, { closedCleanly: 1, redis: 'clean' },
+    ]);
+    const report = await coordinator.drainWorkers();
+
+    expect(report.resources).toEqual([
+      expect.objectContaining({ name: 'mysql', phase: 'close', reports: 3, outcomes: { clean: 3, destroyed: 0, 'timed-out': 0, failed: 0 }, totals: { closedCleanly: 5, closedWithError: 0, destroyed: 0 } }),
+      expect.objectContaining({ name: 'redis', phase: 'close', reports: 3, outcomes: { clean: 2, destroyed: 1, 'timed-out': 0, failed: 0 } }),
+    ]);
+    // The pool's figures stay where they were, per worker and summed; the registries' own lines are only in the merge.
+    expect(report).toMatchObject({ reported: 3, closedCleanly: 5, destroyed: 0 });
+    expect(report.perWorker.every((worker) => !('registry' in worker))).toBe(true);
+    expect(linesOnSigterm(logs)).toEqual([expect.objectContaining({ level: 'WARN', resources: report.resources })]);
   });
 
   it('gives every worker a deadline that leaves the end of the budget for their reports', async () => {
@@ -106,6 +124,27 @@ describe('the Managed Instances coordinator', () => {
     expect(report).toMatchObject({ workers: 2, reported: 1, closedCleanly: 2, notReported: [hung] });
     expect(linesOnSigterm(logs)).toEqual([expect.objectContaining({ level: 'WARN', notReported: [hung] })]);
     expect(terminated()).toBe(1);
+  });
+
+  it('hears from a worker whose pool drain never settles: its registry cuts the pool at the deadline and it reports timed-out', async () => {
+    const { channelName } = await start([{ poolHangs: true }]);
+    // Read on the channel itself, with no deadline of its own: what the worker says, however late a loaded machine makes it.
+    const listener = new BroadcastChannel(channelName);
+    const answers: WorkerDrained[] = [];
+    listener.onmessage = (event) => {
+      const message = parseWorkerDrainMessage(event.data);
+      if (message?.type === WorkerDrainMessageType.drained) answers.push(message);
+    };
+    try {
+      listener.postMessage({ type: WorkerDrainMessageType.drain, deadlineEpochMs: Date.now() + 50 });
+      const heard = await settle(async () => answers.length, (n) => n > 0, 10_000);
+      expect(heard).toBe(1);
+      expect(answers[0]?.report.registry?.resources).toEqual([
+        expect.objectContaining({ name: 'mysql', outcome: 'timed-out', detail: { cutFailed: expect.stringContaining('did not settle') as unknown } }),
+      ]);
+    } finally {
+      listener.close();
+    }
   });
 
   it('drains once when SIGTERM arrives again during the drain', async () => {

@@ -166,6 +166,20 @@ describe('the drain registry', () => {
     ]);
   });
 
+  it('reports what a cut found when destroy() returns a detail (a pool whose own deadline destroyed its sockets)', async () => {
+    const sockets = deferred<{ detail: { closedCleanly: number; destroyed: number } }>();
+    registry.register({
+      name: 'mysql', phase: DrainPhase.close, capMs: 50, graceful: () => new Promise<void>(() => undefined),
+      destroy: () => sockets.promise,
+    });
+    const report = registry.drain(50);
+    await clock.advance(50);
+    sockets.resolve({ detail: { closedCleanly: 1, destroyed: 1 } });
+    expect((await report).resources).toEqual([
+      { name: 'mysql', phase: 'close', outcome: 'destroyed', cutBy: 'cap', ms: 50, capMs: 50, detail: { closedCleanly: 1, destroyed: 1 } },
+    ]);
+  });
+
   it('drains once, whatever state it is in: a second call, during or after, gets the first report and runs nothing again', async () => {
     const flags = handResource('flags', DrainPhase.flush, 50, log);
     registry.register(flags.resource);

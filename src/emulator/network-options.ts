@@ -1,7 +1,7 @@
 // The `network` option with its defaults, validated at the boundary like every
 // other option: the model, the path idle timeout, and the upstreams, each
 // mapped onto the function's variables that name it.
-import { FunctionEnv, MYSQL_PORT } from '../protocol/function-env';
+import { FunctionEnv, MYSQL_PORT, REDIS_PORT } from '../protocol/function-env';
 import { InvalidOptionError } from './errors';
 import { DEFAULT_PATH_IDLE_TIMEOUT_MS, NETWORK_MODELS, NetworkModel, type NetworkOptions } from './network-types';
 import type { ResolvedUpstream } from './relay';
@@ -9,6 +9,7 @@ import type { ResolvedUpstream } from './relay';
 /** Servers the function is known to use, by name: the variables naming each and the port when none is set. */
 export const KNOWN_UPSTREAMS: Readonly<Record<string, { hostVariable: string; portVariable: string; defaultPort: number }>> = {
   db: { hostVariable: FunctionEnv.host, portVariable: FunctionEnv.port, defaultPort: MYSQL_PORT },
+  cache: { hostVariable: FunctionEnv.cacheHost, portVariable: FunctionEnv.cachePort, defaultPort: REDIS_PORT },
 };
 
 export interface ResolvedNetwork {

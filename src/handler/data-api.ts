@@ -1,17 +1,23 @@
 // One invocation: validate the event, run it, map any failure to a structured
 // result. Errors are answered, not thrown: a DB outage gets a result with a
-// code, is logged with its cause, and the environment keeps serving.
+// code, is logged with its cause, and the environment keeps serving. With a
+// cache, `get` reads through it and `put` invalidates the entry once the row
+// is written; the cache never fails a request the database can serve.
 import type { Context } from 'aws-lambda';
+import type { CacheHealth, CacheOutcome, ReadThroughCache } from './cache/read-through-cache';
 import { Action, parseEvent } from './events';
 import { HandlerError, NotFoundError, describeError, type ErrorResult } from './errors';
 import type { Logger } from './logger';
 import type { DatabasePool, PoolState } from './pool';
 import type { Item, ItemRepository } from './repository';
 
+/** What `afterWrite` did to the entry: only present when a cache is configured. */
+export type PutCacheOutcome = 'updated' | 'invalidated' | 'degraded';
+
 export type DataApiResult =
-  | { ok: true; action: 'put'; id: string; version: number }
-  | { ok: true; action: 'get'; item: Item }
-  | { ok: true; action: 'health'; pool: PoolState; database: { reachable: true; latencyMs: number } }
+  | { ok: true; action: 'put'; id: string; version: number; cache?: PutCacheOutcome }
+  | { ok: true; action: 'get'; item: Item; cache?: CacheOutcome }
+  | { ok: true; action: 'health'; pool: PoolState; database: { reachable: true; latencyMs: number }; cache: CacheHealth | { configured: false } }
   | { ok: true; action: 'debug-sleep'; sleptSeconds: number; parallel: number }
   | { ok: true; action: 'debug-slow-transaction'; id: string; committed: true }
   | ErrorResult;
@@ -19,6 +25,8 @@ export type DataApiResult =
 export interface DataApiDeps {
   repository: ItemRepository;
   pool: DatabasePool;
+  /** The Redis cache, when one is configured. */
+  cache?: ReadThroughCache<Item>;
   logger: Logger;
   debugActions: boolean;
   clock?: () => number;
@@ -33,23 +41,28 @@ function loggableAction(event: unknown): string | undefined {
 }
 
 export function createDataApi(deps: DataApiDeps): DataApiHandler {
-  const { repository, pool, logger } = deps;
+  const { repository, pool, cache, logger } = deps;
   const clock = deps.clock ?? Date.now;
 
   async function run(event: unknown): Promise<DataApiResult> {
     const request = parseEvent(event, { debugActions: deps.debugActions });
     switch (request.action) {
-      case Action.put:
-        return { ok: true, action: 'put', id: request.id, version: await repository.put(request.id, request.data) };
+      case Action.put: {
+        const version = await repository.put(request.id, request.data);
+        if (!cache) return { ok: true, action: 'put', id: request.id, version };
+        // The row is written: only now may the entry go (a tombstone of this version, which no older fill overwrites).
+        return { ok: true, action: 'put', id: request.id, version, cache: await cache.afterWrite(request.id, version) };
+      }
       case Action.get: {
-        const item = await repository.get(request.id);
-        if (!item) throw new NotFoundError(request.id);
-        return { ok: true, action: 'get', item };
+        const read = cache ? await cache.get(request.id, () => repository.get(request.id)) : { item: await repository.get(request.id) };
+        if (!read.item) throw new NotFoundError(request.id);
+        return { ok: true, action: 'get', item: read.item, ...('cache' in read ? { cache: read.cache } : {}) };
       }
       case Action.health: {
         const started = clock();
         await repository.ping();
-        return { ok: true, action: 'health', pool: pool.state(), database: { reachable: true, latencyMs: clock() - started } };
+        const database = { reachable: true as const, latencyMs: clock() - started };
+        return { ok: true, action: 'health', pool: pool.state(), database, cache: cache ? await cache.check() : { configured: false } };
       }
       case Action.debugSleep:
         await Promise.all(Array.from({ length: request.parallel }, () => repository.sleep(request.seconds)));

@@ -32,6 +32,10 @@ export interface GracefulResult {
   cut?: boolean;
 }
 
+export interface CutResult {
+  detail?: DrainDetail;
+}
+
 export interface DrainResource {
   /** 1-64 characters from `A-Z a-z 0-9 . _ : -`; unique within its phase. */
   name: string;
@@ -43,9 +47,10 @@ export interface DrainResource {
   /**
    * The cut: release everything at once (destroy sockets, drop buffers).
    * Called at most once, when the action overran or threw. Should be
-   * synchronous or nearly: it gets `destroyGraceMs` (20 ms) to settle.
+   * synchronous or nearly: it gets `destroyGraceMs` (20 ms) to settle. It may
+   * return `{ detail }`: what the cut found (sockets it destroyed) for the report.
    */
-  destroy?(): Promise<void> | void;
+  destroy?(): Promise<CutResult | void> | CutResult | void;
 }
 
 /** The registry's time source; tests inject a manual one. */
@@ -156,13 +161,14 @@ export function createDrainRegistry(options: DrainRegistryOptions = {}): DrainRe
     }
   };
 
-  /** The cut. Undefined when it worked; otherwise why the resource is still not released. */
-  const cut = async (resource: DrainResource): Promise<DrainDetail | undefined> => {
+  /** The cut: whether it released the resource, and what it reports (why not, or what the cut found). */
+  const cut = async (resource: DrainResource): Promise<{ failed: boolean; detail?: DrainDetail }> => {
     const destroy = resource.destroy;
-    if (!destroy) return { cutFailed: 'no destroy()' };
+    if (!destroy) return { failed: true, detail: { cutFailed: 'no destroy()' } };
     const result = await within(settle(destroy), destroyGraceMs);
-    if (result === undefined) return { cutFailed: `destroy() did not settle within ${destroyGraceMs} ms` };
-    return result.ok ? undefined : { cutFailed: 'destroy() threw', ...errorDetail(result.error) };
+    if (result === undefined) return { failed: true, detail: { cutFailed: `destroy() did not settle within ${destroyGraceMs} ms` } };
+    if (!result.ok) return { failed: true, detail: { cutFailed: 'destroy() threw', ...errorDetail(result.error) } };
+    return { failed: false, ...(result.value?.detail ? { detail: result.value.detail } : {}) };
   };
 
   const drainOne = async (resource: DrainResource, budgetEnd: number): Promise<ResourceReport> => {
@@ -178,21 +184,21 @@ export function createDrainRegistry(options: DrainRegistryOptions = {}): DrainRe
 
     if (deadline <= startedAt) {
       // The flush phase used the whole budget: no time to start, only to cut.
-      const failure = await cut(resource);
-      return line(failure ? ResourceOutcome.timedOut : ResourceOutcome.destroyed, { cutBy: 'budget', detail: { started: false, ...failure } });
+      const cutting = await cut(resource);
+      return line(cutting.failed ? ResourceOutcome.timedOut : ResourceOutcome.destroyed, { cutBy: 'budget', detail: { started: false, ...cutting.detail } });
     }
     const controller = new AbortController();
     const context: DrainContext = { deadline, remainingMs: () => Math.max(0, deadline - clock.now()), signal: controller.signal };
     const result = await within(settle(() => resource.graceful(context)), deadline - startedAt);
     if (result === undefined) {
       controller.abort();
-      const failure = await cut(resource);
-      return line(failure ? ResourceOutcome.timedOut : ResourceOutcome.destroyed, { cutBy, detail: failure });
+      const cutting = await cut(resource);
+      return line(cutting.failed ? ResourceOutcome.timedOut : ResourceOutcome.destroyed, { cutBy, detail: cutting.detail });
     }
     if (!result.ok) {
       // A failed close may leave its socket open: release it now rather than leave it to SIGKILL.
-      const failure = await cut(resource);
-      return line(ResourceOutcome.failed, { detail: { ...errorDetail(result.error), ...failure } });
+      const cutting = await cut(resource);
+      return line(ResourceOutcome.failed, { detail: { ...errorDetail(result.error), ...cutting.detail } });
     }
     const value = result.value ?? {};
     return line(value.cut ? ResourceOutcome.destroyed : ResourceOutcome.clean, { detail: value.detail });

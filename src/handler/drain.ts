@@ -1,4 +1,5 @@
-// SIGTERM, once: drain the pool, log one line, and be gone.
+// SIGTERM, once: drain every registered resource (the mysql2 pool, the Redis
+// cache, a team's own clients) inside the budget, log one line, and be gone.
 //
 // Why the process ends by re-raising SIGTERM and not with process.exit():
 // under aws-lambda-ric, process.exit() blocks (the client's native `next()`
@@ -8,11 +9,16 @@
 // process at once; the parent sees "terminated by SIGTERM", the conventional
 // status for a process that honoured SIGTERM.
 import { DrainStrategy } from './config';
+import type { DrainRegistry, DrainRegistryReport } from './drain-registry';
 import { describeError } from './errors';
 import type { Logger } from './logger';
 import type { DatabasePool } from './pool';
+import { POOL_RESOURCE_NAME } from './pool-resource';
 
 export interface ShutdownOptions {
+  /** What the graceful drain runs: the pool is one of its resources. */
+  registry: DrainRegistry;
+  /** The baselines (`naive`, `exit`) touch the pool alone, as they always did. */
   pool: DatabasePool;
   logger: Logger;
   budgetMs: number;
@@ -21,6 +27,17 @@ export interface ShutdownOptions {
   terminate?: () => void;
   /** The naive baseline's exit. Default: process.exit(0). */
   exit?: (code: number) => void;
+}
+
+/**
+ * The pool's figures at the top of the line, where they have always been
+ * (closedCleanly, destroyed, ...: what alarms and the bench read), then every
+ * resource's outcome.
+ */
+export function drainLineFields(report: DrainRegistryReport): Record<string, unknown> {
+  const pool = report.resources.find((resource) => resource.name === POOL_RESOURCE_NAME && resource.phase === 'close');
+  const { cutFailed: _cutFailed, started: _started, ...poolFigures } = pool?.detail ?? {};
+  return { ...poolFigures, durationMs: report.durationMs, budgetMs: report.budgetMs, clean: report.clean, resources: report.resources };
 }
 
 /** If the re-raised signal somehow does not end us, SIGKILL ourselves rather than outlive the budget. */
@@ -35,7 +52,7 @@ export function terminateBySignal(): void {
 
 /** Installs the SIGTERM listener; returns a function that removes it (tests). */
 export function installShutdownHandler(options: ShutdownOptions): () => void {
-  const { pool, logger, budgetMs, strategy } = options;
+  const { registry, pool, logger, budgetMs, strategy } = options;
   const terminate = options.terminate ?? terminateBySignal;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let draining = false;
@@ -49,8 +66,10 @@ export function installShutdownHandler(options: ShutdownOptions): () => void {
 
   const graceful = async () => {
     try {
-      const report = await pool.drain(budgetMs);
-      logger.info('drained the database pool on SIGTERM', { strategy, ...report, cpuMs: cpuMs() });
+      const report = await registry.drain(budgetMs);
+      const fields = { strategy, ...drainLineFields(report), cpuMs: cpuMs() };
+      if (report.clean) logger.info('drained every resource on SIGTERM', fields);
+      else logger.warn('drained on SIGTERM; some resources were cut or failed', fields);
     } catch (error) {
       // drain() does not throw; if it ever does, exiting still beats waiting for SIGKILL.
       logger.error('drain failed on SIGTERM', { strategy, ...describeError(error) });

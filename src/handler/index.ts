@@ -3,17 +3,24 @@
 // with its own pool), during Init: configuration is validated, the
 // shutdown listener installed and, in in-process mode, the internal extension
 // registered (top-level await, so Init does not end before it). The pool
-// itself is created by the first invocation that needs it.
+// and the cache's connection are created by the first invocation that needs
+// them; each is a resource of the environment's drain registry, beside any a
+// team registers on `environmentDrain`.
 import { isMainThread, threadId } from 'node:worker_threads';
 import { registerInProcessExtension } from '../../extension/in-process';
 import { createIamTokenProvider, iamAuthPlugins } from './auth';
 import { DbAuth } from '../protocol/function-env';
 import { ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
+import { describeCacheConfig, loadCacheConfig, type CacheConfig } from './cache/cache-config';
+import { setUpCache } from './cache/cache-setup';
 import { createDataApi } from './data-api';
+import { debugSlowFlushResource } from './debug-drain';
 import { installShutdownHandler } from './drain';
+import { environmentDrain } from './drain-registry';
 import { describeError } from './errors';
 import { createLogger } from './logger';
 import { DatabasePool } from './pool';
+import { poolDrainResource } from './pool-resource';
 import { ItemRepository } from './repository';
 import { tlsOptions } from './tls';
 import { installWorkerDrainListener } from './worker-drain';
@@ -25,38 +32,46 @@ const logger = createLogger({
   base: { source: 'handler', function: process.env[LambdaEnv.functionName], ...(isMainThread ? {} : { threadId }) },
 });
 
-function initConfig(): HandlerConfig {
+function initConfig(): { config: HandlerConfig; cacheConfig: CacheConfig | undefined } {
   try {
-    return loadConfig();
+    return { config: loadConfig(), cacheConfig: loadCacheConfig() };
   } catch (error) {
     logger.error('invalid configuration: init fails', describeError(error));
     throw error;
   }
 }
 
-const config = initConfig();
+const { config, cacheConfig } = initConfig();
 const pool = new DatabasePool({
   config,
   logger,
   ssl: tlsOptions(config),
   ...(config.auth === DbAuth.iam ? { authPlugins: iamAuthPlugins(createIamTokenProvider(config)) } : {}),
 });
+// Tests only (HANDLER_DEBUG_ACTIONS=true): a flush resource that overruns its cap.
+const slowFlush = debugSlowFlushResource(process.env, config.debugActions);
+if (slowFlush) environmentDrain.register(slowFlush);
+// Its cap is the whole budget: only the budget's end cuts the pool, as before the registry.
+environmentDrain.register(poolDrainResource(pool, config.shutdownBudgetMs));
+const cache = cacheConfig ? setUpCache(cacheConfig, logger, environmentDrain).cache : undefined;
+
 // In a worker thread (Managed Instances) no signal ever arrives: the main
 // thread's coordinator asks for the drain instead.
 if (isMainThread) {
-  installShutdownHandler({ pool, logger, budgetMs: config.shutdownBudgetMs, strategy: config.drainStrategy });
+  installShutdownHandler({ registry: environmentDrain, pool, logger, budgetMs: config.shutdownBudgetMs, strategy: config.drainStrategy });
 } else {
-  installWorkerDrainListener({ pool, logger, strategy: config.drainStrategy });
+  installWorkerDrainListener({ registry: environmentDrain, pool, logger, strategy: config.drainStrategy });
 }
 
 if (config.shutdownMode === ShutdownMode.inProcess) {
   await registerInProcessExtension();
 }
-logger.info('handler initialised', describeConfig(config));
+logger.info('handler initialised', { ...describeConfig(config), cache: describeCacheConfig(cacheConfig) });
 
 export const handler = createDataApi({
   repository: new ItemRepository(pool),
   pool,
+  ...(cache ? { cache } : {}),
   logger,
   debugActions: config.debugActions,
 });

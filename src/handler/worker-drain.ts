@@ -10,11 +10,16 @@ import {
   type DrainRequest, type WorkerDrainReport, type WorkerDrained, type WorkerReady,
 } from '../protocol/worker-drain';
 import { DrainStrategy } from './config';
+import type { DrainRegistry } from './drain-registry';
 import { describeError } from './errors';
 import type { Logger } from './logger';
 import type { DatabasePool } from './pool';
+import { POOL_RESOURCE_NAME } from './pool-resource';
 
 export interface WorkerDrainOptions {
+  /** What the graceful drain runs: the pool is one of its resources. */
+  registry: DrainRegistry;
+  /** The naive baseline ends the pool alone, as it always did. */
   pool: DatabasePool;
   logger: Logger;
   strategy: DrainStrategy;
@@ -25,7 +30,7 @@ export interface WorkerDrainOptions {
 
 /** Opens the channel, announces this worker, and drains once on request; returns a function that closes it (tests). */
 export function installWorkerDrainListener(options: WorkerDrainOptions): () => void {
-  const { pool, logger, strategy } = options;
+  const { registry, pool, logger, strategy } = options;
   const clock = options.clock ?? Date.now;
   const channel = new BroadcastChannel(options.channelName ?? WORKER_DRAIN_CHANNEL);
   // The runtime's own `next` loop keeps the worker alive; the channel must not.
@@ -41,8 +46,14 @@ export function installWorkerDrainListener(options: WorkerDrainOptions): () => v
         await pool.endNaively().catch(() => undefined);
         report = { poolCreated: pool.state().created, closedCleanly: 0, closedWithError: 0, destroyed: 0, durationMs: clock() - startedAt };
       } else {
-        const { poolCreated, closedCleanly, closedWithError, destroyed, durationMs } = await pool.drain(Math.max(0, request.deadlineEpochMs - clock()));
-        report = { poolCreated, closedCleanly, closedWithError, destroyed, durationMs };
+        const drained = await registry.drain(Math.max(0, request.deadlineEpochMs - clock()));
+        // The pool's figures where the coordinator has always summed them; every resource's line beside them.
+        const figures = drained.resources.find((resource) => resource.name === POOL_RESOURCE_NAME && resource.phase === 'close')?.detail ?? {};
+        const count = (key: string) => (typeof figures[key] === 'number' ? figures[key] : 0);
+        report = {
+          poolCreated: figures.poolCreated === true, closedCleanly: count('closedCleanly'), closedWithError: count('closedWithError'),
+          destroyed: count('destroyed'), durationMs: drained.durationMs, registry: drained,
+        };
       }
     } catch (error) {
       // drain() does not throw; if it ever does, an answer still beats silence.

@@ -38,6 +38,27 @@ export const FunctionEnv = {
   maxConcurrency: 'AWS_LAMBDA_MAX_CONCURRENCY',
   /** aws-lambda-ric's worker-thread count on Managed Instances (its default: 8 per vCPU). */
   workerCount: 'AWS_LAMBDA_NODEJS_WORKER_COUNT',
+  /** The optional Redis cache: unset CACHE_HOST means no cache, and the client library is never loaded. */
+  cacheHost: 'CACHE_HOST',
+  cachePort: 'CACHE_PORT',
+  /** The ElastiCache user IAM maps to (required with CACHE_AUTH=iam). */
+  cacheUser: 'CACHE_USER',
+  cacheAuth: 'CACHE_AUTH',
+  /** Only with CACHE_AUTH=password, which only local runs use. */
+  cachePassword: 'CACHE_PASSWORD',
+  cacheTls: 'CACHE_TLS',
+  /** The cache's name: what an ElastiCache IAM token is signed for (not the endpoint's host). */
+  cacheName: 'CACHE_NAME',
+  /** `true` (the default) for ElastiCache Serverless, `false` for a replication group: the IAM token names which. */
+  cacheServerless: 'CACHE_SERVERLESS',
+  /** Bounds on every wait on the cache (see CACHE_WAIT_BOUNDS_MS). */
+  cacheConnectTimeoutMs: 'CACHE_CONNECT_TIMEOUT_MS',
+  cacheCommandTimeoutMs: 'CACHE_COMMAND_TIMEOUT_MS',
+  /**
+   * Tests only, and only with HANDLER_DEBUG_ACTIONS=true: registers a drain
+   * resource whose flush never ends on its own, with this cap.
+   */
+  debugSlowFlushCapMs: 'HANDLER_DEBUG_SLOW_FLUSH_CAP_MS',
 } as const;
 export type FunctionEnvName = (typeof FunctionEnv)[keyof typeof FunctionEnv];
 
@@ -46,6 +67,14 @@ export type DbAuth = (typeof DbAuth)[keyof typeof DbAuth];
 
 export const DbTls = { required: 'required', off: 'off' } as const;
 export type DbTls = (typeof DbTls)[keyof typeof DbTls];
+
+/** `iam` on AWS; `password` and `none` for local runs only (a private redis-server has no users). */
+export const CacheAuth = { iam: 'iam', password: 'password', none: 'none' } as const;
+export type CacheAuth = (typeof CacheAuth)[keyof typeof CacheAuth];
+
+/** `required` on AWS (ElastiCache with encryption in transit); `off` for local runs only. */
+export const CacheTls = { required: 'required', off: 'off' } as const;
+export type CacheTls = (typeof CacheTls)[keyof typeof CacheTls];
 
 /**
  * `graceful` is the drain this project ships. The others are baselines it is
@@ -58,6 +87,9 @@ export type DrainStrategy = (typeof DrainStrategy)[keyof typeof DrainStrategy];
 
 /** MySQL's port: the proxy listens on it, and the security groups open only it. */
 export const MYSQL_PORT = 3306;
+
+/** Redis's (and ElastiCache's) port. */
+export const REDIS_PORT = 6379;
 
 export interface IntegerRange {
   readonly default: number;
@@ -127,6 +159,25 @@ export const DB_WAIT_BOUNDS_MS: Readonly<Record<'connect' | 'ping' | 'query', In
   ping: { default: 500, min: 50, max: 60_000 },
   // Lambda's longest function timeout.
   query: { default: 5_000, min: 100, max: 900_000 },
+};
+
+/**
+ * Every wait on the cache has a bound too, tighter than the database's: the
+ * cache is an optimisation, and the database serves whatever the cache
+ * cannot (after a failure the cache is left alone for 2 s).
+ * - connect: TCP, TLS and AUTH (an IAM token) of the one connection. 500 ms:
+ *   inside a VPC that takes milliseconds.
+ * - command: one command's answer. 250 ms; a GET inside a VPC takes well
+ *   under a millisecond.
+ * A cache that fails costs a request one connect and one command, twice when
+ * a connection lost under a command is reconnected: 1.5 s with the
+ * defaults, so an invoke whose database and cache both fail still ends
+ * (8 s + 1.5 s) inside the 10 s function timeout the infrastructure
+ * synthesizes.
+ */
+export const CACHE_WAIT_BOUNDS_MS: Readonly<Record<'connect' | 'command', IntegerRange>> = {
+  connect: { default: 500, min: 50, max: 60_000 },
+  command: { default: 250, min: 10, max: 60_000 },
 };
 
 /**

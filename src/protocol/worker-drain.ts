@@ -6,6 +6,7 @@
 // objects aws-lambda-ric creates, and a worker that loads the handler
 // announces itself on it. No paths or `__dirname` here: the handler's ESM
 // bundle imports this module.
+import type { DrainRegistryReport } from './drain-report';
 
 /** The channel's name: any thread of the process that opens it hears every other. */
 export const WORKER_DRAIN_CHANNEL = 'lambda-graceful-shutdown:worker-drain';
@@ -41,6 +42,8 @@ export interface WorkerDrainReport {
   readonly closedWithError: number;
   readonly destroyed: number;
   readonly durationMs: number;
+  /** Every resource of the worker's drain registry (absent from the naive baseline, which has none). */
+  readonly registry?: DrainRegistryReport;
 }
 
 export interface WorkerDrained {

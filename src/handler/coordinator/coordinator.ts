@@ -9,6 +9,7 @@ import {
   WORKER_DRAIN_CHANNEL, WorkerDrainMessageType, parseWorkerDrainMessage, workerDeadlineEpochMs,
   type DrainRequest, type WorkerDrainReport,
 } from '../../protocol/worker-drain';
+import { isDrainRegistryReport, mergeReports, type MergedResource } from '../../protocol/drain-report';
 import type { Logger } from '../logger';
 
 export interface CoordinatorOptions {
@@ -33,7 +34,9 @@ export interface CoordinatorReport {
   notReported: number[];
   durationMs: number;
   budgetMs: number;
-  perWorker: ({ threadId: number } & WorkerDrainReport)[];
+  /** Every resource of the workers' registries, added up per resource (name and phase) over the workers that reported it. */
+  resources: MergedResource[];
+  perWorker: ({ threadId: number } & Omit<WorkerDrainReport, 'registry'>)[];
 }
 
 export interface Coordinator {
@@ -95,7 +98,9 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     });
     clearTimeout(timer);
 
-    const perWorker = [...reports].map(([threadId, report]) => ({ threadId, ...report }));
+    // Each worker's own resource lines are in the merge: the per-worker rows keep the pool's figures only.
+    const perWorker = [...reports].map(([threadId, { registry: _registry, ...report }]) => ({ threadId, ...report }));
+    const registries = [...reports.values()].map((report) => report.registry).filter(isDrainRegistryReport);
     const sum = (key: 'closedCleanly' | 'closedWithError' | 'destroyed') => perWorker.reduce((total, report) => total + report[key], 0);
     const report: CoordinatorReport = {
       workers: workers.size,
@@ -106,12 +111,15 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       notReported: [...workers].filter((id) => !reports.has(id)).sort((a, b) => a - b),
       durationMs: clock() - startedAt,
       budgetMs,
+      resources: [...mergeReports(registries).resources],
       perWorker,
     };
-    if (report.notReported.length === 0) {
-      logger.info('drained every worker\'s database pool on SIGTERM', { ...report });
+    if (report.notReported.length > 0) {
+      logger.warn('drained the workers\' resources on SIGTERM; some did not report by the deadline', { ...report });
+    } else if (report.resources.some((resource) => resource.outcomes.clean < resource.reports)) {
+      logger.warn('drained every worker\'s resources on SIGTERM; some were cut or failed', { ...report });
     } else {
-      logger.warn('drained the workers\' database pools on SIGTERM; some did not report by the deadline', { ...report });
+      logger.info('drained every worker\'s resources on SIGTERM', { ...report });
     }
     close();
     terminate();

@@ -11,7 +11,7 @@
 //                                     its baseline: no exec wrapper, SIGTERM kills every worker's pool
 //   npm run local -- --idle-ms=5000   how long the environment stays idle (frozen on-demand) before the spindown
 import { withFunctionUser } from '../src/testing/function-user';
-import { settleCounters } from '../src/testing/server-counters';
+import { readBaseline, waitForServerEnd } from '../src/testing/server-counters';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeMode, DEFAULT_EXTENSIONS_DIR, DEFAULT_WORKER_COUNT, InitFailedError, LambdaNodeError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
@@ -137,7 +137,7 @@ async function run(args: Args): Promise<number> {
       ] : []),
       `database    private ${server.pid ? `mariadbd pid ${server.pid}` : 'server'} on ${server.host}:${server.port}, as ${server.user} (DB_AUTH=password, DB_TLS=off)`,
     ]));
-    const before = await server.status();
+    const before = await readBaseline(server);
     console.log(`\nServer before   ${counters(before)}\n`);
 
     env = await startEnvironment({
@@ -155,7 +155,8 @@ async function run(args: Args): Promise<number> {
     const open = (await server.status()).threadsConnected - before.threadsConnected;
     await env.idle(args.idleMs);
     const report = await env.shutdown();
-    const after = await settleCounters(server, before.threadsConnected);
+    // The end is read once the server has closed every session the environment opened (or the wait ran out).
+    const after = await waitForServerEnd(server, before, { aborted: 0 });
 
     console.log('Timeline (ms on the environment\'s monotonic clock)\n');
     console.log(indent(phaseRows(report, invokes)));

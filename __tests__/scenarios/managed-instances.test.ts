@@ -5,12 +5,13 @@
 // main-thread coordinator; on SIGTERM every worker drains its own pool. The
 // baseline is the same handler without the wrapper: SIGTERM's default action
 // ends the process and the server counts every worker's connections aborted.
-import type { RowDataPacket } from 'mysql2';
 import type { Environment, EnvironmentReport } from '../../src/emulator';
 import { EXEC_WRAPPER_LAMBDA_PATH } from '../../src/protocol/artifacts';
 import { FunctionEnv } from '../../src/protocol/function-env';
 import { ComputeMode } from '../../src/protocol/lambda-runtime';
-import { CLEAN, ServerWatch, expectRuntimeExitedWithinBudget, finalRuntime, shutdownFacts, useEnvironments, useServer, DEADLINE_BOUND_ENV } from './support';
+import {
+  ServerWatch, endOrphanedStatement, expectRuntimeExitedWithinBudget, finalRuntime, sessionsRunning, shutdownFacts, useEnvironments, useServer,
+} from './support';
 
 const WORKERS = 3;
 /**
@@ -19,6 +20,14 @@ const WORKERS = 3;
  */
 const MAX_CONCURRENCY = 2 * WORKERS;
 const CONNECTIONS_PER_WORKER = 2;
+/**
+ * Deadline-bound like DEADLINE_BOUND_ENV, but the coordinator keeps 30 ms of
+ * the budget for the workers' reports, and 50 ms would leave the workers 20 ms
+ * to hear the drain request and see their idle siblings closed, which a busy
+ * machine does not always manage. 150 ms leaves them 120 ms, and still ends
+ * the drain at half the runtime's share.
+ */
+const WORKERS_DEADLINE_BOUND_ENV = { [FunctionEnv.shutdownBudgetMs]: '150' };
 
 const server = useServer();
 const startEnvironment = useEnvironments(server);
@@ -47,19 +56,6 @@ async function fillEveryWorkersPool(env: Environment, watch: ServerWatch): Promi
   expect(await watch.openConnections()).toBe(WORKERS * CONNECTIONS_PER_WORKER);
 }
 
-/** Waits (bounded) until the server runs `SELECT SLEEP(seconds)`; returns how many. */
-async function sleepingStatements(seconds: number): Promise<number> {
-  const count = async () => Number((await server().query<RowDataPacket[]>(
-    'SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info = ?', [`SELECT SLEEP(${seconds})`]))[0]?.n);
-  const deadline = Date.now() + 10_000;
-  let n = await count();
-  while (n === 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    n = await count();
-  }
-  return n;
-}
-
 /** The runtime's JSON lines that speak of SIGTERM (the coordinator's, or a worker's). */
 function sigtermLines(report: EnvironmentReport): Record<string, unknown>[] {
   return finalRuntime(report).output.split('\n')
@@ -83,22 +79,43 @@ describe('shutdown on Managed Instances', () => {
       level: 'INFO', source: 'graceful-shutdown-coordinator',
       workers: WORKERS, reported: WORKERS, closedCleanly: WORKERS * CONNECTIONS_PER_WORKER, destroyed: 0, notReported: [],
     })]);
-    expect(await watch.settled()).toEqual(CLEAN);
+    await watch.expectClean();
   });
 
   it('destroys a worker\'s connection whose statement is still running at the deadline, and still ends before the SIGKILL', async () => {
     const watch = await ServerWatch.start(server());
-    const env = await startManaged(true, DEADLINE_BOUND_ENV);
+    const env = await startManaged(true, WORKERS_DEADLINE_BOUND_ENV);
     await fillEveryWorkersPool(env, watch);
     // Answered by the shutdown, not by the statement: the environment goes away under it.
     const inFlight = env.invoke({ action: 'debug-sleep', seconds: 20 }).catch((error: unknown) => error);
-    expect(await sleepingStatements(20)).toBe(1);
+    const orphans = await sessionsRunning(server(), 'SELECT SLEEP(20)');
+    expect(orphans).toHaveLength(1);
 
     const report = await env.shutdown();
     await inFlight;
+    // Its statement still runs on the server: ended now, not in 20 s, so the
+    // server counts it in this test and not in the next one's.
+    await endOrphanedStatement(server(), orphans[0]);
+    const delta = await watch.settled({ aborted: 1 });
 
     expectRuntimeExitedWithinBudget(report);
-    expect(sigtermLines(report)).toEqual([expect.objectContaining({ workers: WORKERS, reported: WORKERS, destroyed: 1, notReported: [] })]);
+    const [line] = sigtermLines(report);
+    // With a budget this short, an idle sibling whose server has not yet
+    // closed it by the workers' deadline is destroyed too (its COM_QUIT
+    // already sent): how many depends on the machine's speed, so the line is
+    // read for what cannot: every connection accounted for, the busy one
+    // among the destroyed.
+    expect({
+      lines: sigtermLines(report).length, workers: line?.workers, reported: line?.reported, notReported: line?.notReported,
+      closedWithError: line?.closedWithError, accounted: Number(line?.closedCleanly) + Number(line?.destroyed),
+      busyOneDestroyed: Number(line?.destroyed) >= 1,
+    }).toEqual({
+      lines: 1, workers: WORKERS, reported: WORKERS, notReported: [], closedWithError: 0, accounted: WORKERS * CONNECTIONS_PER_WORKER, busyOneDestroyed: true,
+    });
+    // The server's side has no such variance: every sibling's COM_QUIT reached
+    // it, so the busy connection is the only one it counts aborted.
+    expect({ ...delta, abortedConnectionLines: delta.abortedConnectionLines.length })
+      .toEqual({ abortedClients: 1, threadsConnected: 0, abortedConnectionLines: 1, sessionsStillOpen: [] });
   });
 
   it('BASELINE: the same handler without the wrapper dies by SIGTERM\'s default action and every worker\'s connections are aborted', async () => {
@@ -111,8 +128,9 @@ describe('shutdown on Managed Instances', () => {
     // Not SIGKILLed either: the default action of SIGTERM is what ended it, with no drain at all.
     expect(shutdownFacts(report)).toMatchObject({ sigtermSent: true, killedByEmulator: false });
     expect(sigtermLines(report)).toEqual([]);
-    const delta = await watch.settled();
-    expect(delta).toMatchObject({ abortedClients: WORKERS * CONNECTIONS_PER_WORKER, threadsConnected: 0 });
-    expect(delta.abortedConnectionLines).toHaveLength(WORKERS * CONNECTIONS_PER_WORKER);
+    const delta = await watch.settled({ aborted: WORKERS * CONNECTIONS_PER_WORKER });
+    expect({ ...delta, abortedConnectionLines: delta.abortedConnectionLines.length }).toEqual({
+      abortedClients: WORKERS * CONNECTIONS_PER_WORKER, threadsConnected: 0, abortedConnectionLines: WORKERS * CONNECTIONS_PER_WORKER, sessionsStillOpen: [],
+    });
   });
 });

@@ -6,7 +6,9 @@ import { ShutdownReason } from '../../src/protocol/lambda-api';
 import type { Environment } from '../../src/emulator';
 import type { RowDataPacket } from 'mysql2';
 import { createConnection } from 'mysql2/promise';
-import { ServerWatch, get, put, runtimesOf, useEnvironments, useServer } from './support';
+import {
+  DEADLINE_BOUND_ENV, ServerWatch, endOrphanedStatement, get, put, runtimesOf, sessionsRunning, useEnvironments, useServer,
+} from './support';
 
 const server = useServer();
 const startEnvironment = useEnvironments(server);
@@ -18,16 +20,6 @@ async function rowCount(): Promise<number> {
   return Number(rows[0].n);
 }
 
-/** Waits (bounded) until the server is running the handler's SLEEP: the invoke is provably mid-statement. */
-async function untilStatementRunning(pattern: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    const rows = await server().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?', [pattern]);
-    if (Number(rows[0].n) > 0) return;
-    await sleep(10);
-  }
-  throw new Error(`no statement like ${pattern} reached the server within 2 s`);
-}
-
 function liveRuntimePid(env: Environment): number {
   const live = runtimesOf(env.report()).filter((p) => p.exitedAt === undefined && p.exitCode === null && p.signal === null);
   if (live.length !== 1) throw new Error(`expected one live runtime, found ${live.length}`);
@@ -37,19 +29,26 @@ function liveRuntimePid(env: Environment): number {
 describe('an invoke past the function timeout', () => {
   it('resets the environment with reason timeout, and the next invoke runs a new Init and succeeds', async () => {
     const watch = await ServerWatch.start(server());
-    const env = await startEnvironment({ timeoutMs: 1_000 });
+    // A deadline-bound drain: the busy connection is destroyed at its deadline, far inside the runtime's share.
+    const env = await startEnvironment({ timeoutMs: 2_000, env: DEADLINE_BOUND_ENV });
     expect((await env.invoke(put('timeout-before', { a: 1 }))).outcome).toBe('success');
 
-    const slow = await env.invoke({ action: 'debug-sleep', seconds: 2 });
-    // The reset SIGTERMs the runtime: its drain cannot COM_QUIT a connection
+    const pending = env.invoke({ action: 'debug-sleep', seconds: 20 });
+    // The claim is about a connection that is mid-statement when the timeout
+    // strikes: this fails, naming the statement, if the timeout came first.
+    const [orphan] = await sessionsRunning(server(), 'SELECT SLEEP(20)');
+    const slow = await pending;
+    // The reset SIGTERMed the runtime: its drain cannot COM_QUIT a connection
     // that is mid-statement, so that one connection (and only it) is aborted
-    // when the server finishes the statement.
-    const cutOff = await watch.settled();
+    // when the server ends the statement and finds its client gone.
+    await endOrphanedStatement(server(), orphan);
+    const cutOff = await watch.settled({ aborted: 1 });
     const next = await env.invoke(get('timeout-before'));
 
     expect(slow.outcome).toBe('timeout');
     expect(env.report().resets.map((r) => r.reason)).toEqual([ShutdownReason.timeout]);
-    expect({ abortedClients: cutOff.abortedClients, leftOpen: cutOff.threadsConnected }).toEqual({ abortedClients: 1, leftOpen: 0 });
+    expect({ ...cutOff, abortedConnectionLines: cutOff.abortedConnectionLines.length })
+      .toEqual({ abortedClients: 1, threadsConnected: 0, abortedConnectionLines: 1, sessionsStillOpen: [] });
     expect({ outcome: next.outcome, reinitialized: next.reinitialized }).toEqual({ outcome: 'success', reinitialized: true });
     expect(next.payload).toMatchObject({ ok: true, item: { id: 'timeout-before', version: 1 } });
     expect(runtimesOf(env.report())).toHaveLength(2);
@@ -64,7 +63,7 @@ describe('a write cut off by the function timeout', () => {
   // server applies the write anyway. A timeout means "outcome unknown",
   // never "not written" (and the new Init does not apply it twice).
   it('is applied once the row lock it waited on is released, although the caller was told it timed out', async () => {
-    const env = await startEnvironment({ timeoutMs: 1_000 });
+    const env = await startEnvironment({ timeoutMs: 2_000 });
     expect((await env.invoke(put('locked', { v: 1 }))).outcome).toBe('success');
     const db = server();
     const holder = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
@@ -72,11 +71,15 @@ describe('a write cut off by the function timeout', () => {
       await holder.query('BEGIN');
       await holder.query("SELECT id FROM items WHERE id = 'locked' FOR UPDATE");
 
-      const cutOff = await env.invoke(put('locked', { v: 2 }));
+      const pending = env.invoke(put('locked', { v: 2 }));
+      // On the server and waiting for the lock before the timeout strikes: what "cut off" is about.
+      await sessionsRunning(server(), '%ON DUPLICATE KEY UPDATE%');
+      const cutOff = await pending;
       await holder.query('ROLLBACK');
       // The orphaned statement runs on the server's own schedule: wait (bounded) for it to commit or not.
       let version = 1;
-      for (let i = 0; i < 100 && version === 1; i += 1) {
+      const deadline = Date.now() + 20_000;
+      for (let i = 0; i < 1_000 && version === 1 && Date.now() < deadline; i += 1) {
         const [rows] = await holder.query<RowDataPacket[]>("SELECT version FROM items WHERE id = 'locked'");
         version = Number(rows[0].version);
         if (version === 1) await sleep(20);
@@ -98,7 +101,7 @@ describe('a runtime that dies mid-invoke', () => {
     expect((await env.invoke(put('crash-before', { a: 1 }))).outcome).toBe('success');
 
     const pending = env.invoke({ action: 'debug-sleep', seconds: 3 });
-    await untilStatementRunning('SELECT SLEEP(%');
+    await sessionsRunning(server(), 'SELECT SLEEP(3)');
     // Killed from outside, as the OOM killer would: no handler code runs.
     process.kill(liveRuntimePid(env), 'SIGKILL');
     const crashed = await pending;
@@ -140,7 +143,7 @@ describe('malformed events across a live environment', () => {
       const [label, , code, field] = malformed[i];
       expect({ label, outcome: answer.outcome, reinitialized: answer.reinitialized, payload: answer.payload }).toEqual({
         label, outcome: 'success', reinitialized: false,
-        payload: { ok: false, error: { code, message: expect.stringMatching(field) as unknown } },
+        payload: { ok: false, error: { code, field: expect.stringMatching(field) as unknown, message: expect.stringMatching(field) as unknown } },
       });
     });
     expect(rowsAfterMalformed).toBe(rowsBefore);

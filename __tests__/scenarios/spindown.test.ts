@@ -4,8 +4,8 @@
 import { ShutdownBudget, ShutdownReason } from '../../src/protocol/lambda-api';
 import { ShutdownMode } from '../../src/protocol/artifacts';
 import {
-  CLEAN, POOL_SIZE, ServerWatch, expectExtensionsLeftOnTheirOwn, expectRuntimeExitedWithinBudget, finalRuntime, get, invokeTimes, put,
-  sleepOn, useEnvironments, useServer,
+  POOL_SIZE, ServerWatch, expectExtensionsLeftOnTheirOwn, expectRuntimeExitedWithinBudget, finalRuntime, get, invokeTimes, put,
+  sessionsSince, sleepOn, useEnvironments, useServer,
 } from './support';
 
 const server = useServer();
@@ -24,7 +24,7 @@ describe('spindown with the graceful-shutdown layer', () => {
     expect(report.shutdownReason).toBe(ShutdownReason.spindown);
     expectRuntimeExitedWithinBudget(report, ShutdownBudget.runtimeWithExternal);
     expectExtensionsLeftOnTheirOwn(report);
-    expect(await watch.settled()).toEqual(CLEAN);
+    await watch.expectClean();
   });
 
   it('closes the pool cleanly after 200 invokes, and every write is in the table', async () => {
@@ -38,7 +38,7 @@ describe('spindown with the graceful-shutdown layer', () => {
     expect(failures).toEqual([]);
     expect(last.payload).toMatchObject({ ok: true, item: { id: 'many-9', version: 20, data: { i: 199 } } });
     expectRuntimeExitedWithinBudget(report, ShutdownBudget.runtimeWithExternal);
-    expect(await watch.settled()).toEqual(CLEAN);
+    await watch.expectClean();
   });
 });
 
@@ -54,12 +54,12 @@ describe('spindown with the in-process (internal) extension and no layer', () =>
     expect(report.processes.filter((p) => p.kind === 'extension')).toEqual([]);
     expect(report.extensions.map((e) => e.kind)).toEqual(['internal']);
     expectRuntimeExitedWithinBudget(report, ShutdownBudget.runtimeInternalOnly);
-    expect(await watch.settled()).toEqual(CLEAN);
+    await watch.expectClean();
   });
 });
 
 describe('baseline: no extension at all (what this project fixes)', () => {
-  it('SIGKILLs the runtime without SIGTERM, and the server counts every pooled connection as aborted', async () => {
+  it('SIGKILLs the runtime without SIGTERM; the server holds every pooled session until its own timeout counts it aborted', async () => {
     const watch = await ServerWatch.start(server());
     const env = await startEnvironment({ extensionsDir: null, mode: ShutdownMode.layer });
     expect((await env.invoke(put('baseline-1', { a: 1 }))).outcome).toBe('success');
@@ -73,9 +73,14 @@ describe('baseline: no extension at all (what this project fixes)', () => {
     expect(report.sigtermToRuntimeExitMs).toBeUndefined();
     expect({ killedByEmulator: finalRuntime(report).killedByEmulator, signal: finalRuntime(report).signal })
       .toEqual({ killedByEmulator: true, signal: 'SIGKILL' });
-    const delta = await watch.settled();
-    expect({ abortedClients: delta.abortedClients, lines: delta.abortedConnectionLines.length, leftOpen: delta.threadsConnected })
-      .toEqual({ abortedClients: open, lines: open, leftOpen: 0 });
+    // The environment is gone, its sessions are not (the default network
+    // model, as on AWS): the server still lists every pooled one.
+    expect(await sessionsSince(server(), watch.before)).toHaveLength(open);
+    // Fast-forward the server's idle timeout: each held session then ends as an aborted client.
+    expect(await env.network.release()).toBe(open);
+    const delta = await watch.settled({ aborted: open });
+    expect({ ...delta, abortedConnectionLines: delta.abortedConnectionLines.length })
+      .toEqual({ abortedClients: open, threadsConnected: 0, abortedConnectionLines: open, sessionsStillOpen: [] });
   });
 });
 
@@ -93,6 +98,6 @@ describe('baseline: the naive drain (await pool.end(); process.exit(0))', () => 
     expect(runtime.output).toContain('naive baseline');
     // COM_QUIT was handed to the socket before exit() blocked, so the kernel
     // still delivered it: the server side alone cannot tell this from a clean drain.
-    expect(await watch.settled()).toEqual(CLEAN);
+    await watch.expectClean();
   });
 });

@@ -3,6 +3,8 @@
 // before/after delta, and "the runtime shut down cleanly" as one assertion.
 // Every figure comes from the server's side (SHOW GLOBAL STATUS, error log)
 // or from the emulator's report, never from the code under test.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RowDataPacket } from 'mysql2';
 import {
   startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport, type InvokeResult, type ProcessReport,
 } from '../../src/emulator';
@@ -12,33 +14,35 @@ import { FunctionEnv } from '../../src/protocol/function-env';
 import { withFunctionUser } from '../../src/testing/function-user';
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
 import {
-  ABORTED_CONNECTION_LINE, readCounters, settleCounters, type ServerCounters,
+  ABORTED_CONNECTION_LINE, readBaseline, readCounters, sessionsSince, waitForServerEnd, type ExpectedEnd, type ServerBaseline,
+  type ServerCounters,
 } from '../../src/testing/server-counters';
 
-/** The scenario suite waits longer than the bench: a busy CI machine must not turn a late count into a failure. */
-const SETTLE = { timeoutMs: 10_000, pollMs: 20 };
+export { ABORTED_CONNECTION_LINE, readCounters, sessionsSince, type ServerCounters };
 
-export { ABORTED_CONNECTION_LINE, readCounters, type ServerCounters };
-
-/** What changed on the server between `ServerWatch.start()` and now. */
+/** What changed on the server between `ServerWatch.start()` and the end the test stated. */
 export interface ServerDelta {
   abortedClients: number;
   /** Threads_connected now minus before: 0 means every connection the environment opened is closed. */
   threadsConnected: number;
   /** The new "Aborted connection" lines of the error log. */
   abortedConnectionLines: string[];
+  /** Sessions opened since the watch started that the server still lists (ids): the wait ran out with them open. */
+  sessionsStillOpen: number[];
 }
 
 /**
- * Counters before, counters after. `settled()` first waits (bounded) until
- * Threads_connected is back at its level before, so a connection that is
- * still being torn down is not read as leaked, nor an abort as missing.
+ * Counters before, counters after. A test states the end it expects
+ * (`settled({ aborted: N })`, `expectClean()`), and the watch waits, bounded,
+ * for that STATE: every session opened since `start()` gone from the server's
+ * process list (which proves its abort, if any, is already counted and
+ * logged), Threads_connected back, N aborts seen. Never for a quiet spell.
  */
 export class ServerWatch {
-  private constructor(private readonly server: MysqlServer, readonly before: ServerCounters) {}
+  private constructor(private readonly server: MysqlServer, readonly before: ServerBaseline) {}
 
   static async start(server: MysqlServer): Promise<ServerWatch> {
-    return new ServerWatch(server, await readCounters(server));
+    return new ServerWatch(server, await readBaseline(server));
   }
 
   /** Connections opened since the watch started and still open (the environment may be frozen). */
@@ -47,23 +51,57 @@ export class ServerWatch {
   }
 
   /**
-   * Polls until open connections drop to `expectedOpen`, then until the abort
-   * counters stop moving (MariaDB drops Threads_connected a moment before it
-   * counts the aborted client), all bounded; then returns the delta.
+   * Waits until the server's side of everything opened since `start()` has
+   * ended with at least `expected.aborted` aborts, then returns the delta;
+   * on a wait that runs out, the delta shows what was still missing.
    */
-  async settled(expectedOpen = 0): Promise<ServerDelta> {
-    const after = await settleCounters(this.server, this.before.threadsConnected + expectedOpen, SETTLE);
+  async settled(expected: ExpectedEnd): Promise<ServerDelta> {
+    const after = await waitForServerEnd(this.server, this.before, expected);
     const lines = this.server.errorLogLines(ABORTED_CONNECTION_LINE);
     return {
       abortedClients: after.abortedClients - this.before.abortedClients,
       threadsConnected: after.threadsConnected - this.before.threadsConnected,
       abortedConnectionLines: lines.slice(this.before.abortedConnectionLines),
+      sessionsStillOpen: after.sessionsStillOpen,
     };
+  }
+
+  /** The shutdown was clean on the server's side: see CLEAN. */
+  async expectClean(): Promise<void> {
+    expect(await this.settled({ aborted: 0 })).toEqual(CLEAN);
   }
 }
 
+/**
+ * Waits (bounded in polls and time) until some session runs a statement
+ * matching `pattern` (SQL LIKE; a statement without % or _ matches only
+ * itself; the polling session, whose own text holds the pattern, never
+ * counts), and returns the ids of those that do; fails naming the pattern if
+ * none ever does.
+ */
+export async function sessionsRunning(server: MysqlServer, pattern: string, timeoutMs = 20_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (let poll = 0; poll < timeoutMs / 10 && Date.now() < deadline; poll += 1) {
+    const rows = await server.query<RowDataPacket[]>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [pattern]);
+    if (rows.length > 0) return rows.map((row) => Number(row.id));
+    await sleep(10);
+  }
+  throw new Error(`no session ran a statement like \`${pattern}\` within ${timeoutMs} ms`);
+}
+
+/**
+ * Ends at once a statement whose client is gone, rather than waiting it out.
+ * The server then finds the client gone exactly as when the statement ends on
+ * its own: measured on MariaDB 10.11, KILL QUERY on such a session counts one
+ * aborted client and logs one "Aborted connection" line, as a SLEEP that runs
+ * out does (a plain KILL would count it but log nothing).
+ */
+export async function endOrphanedStatement(server: MysqlServer, sessionId: number): Promise<void> {
+  await server.query(`KILL QUERY ${Math.trunc(sessionId)}`);
+}
+
 /** Nothing aborted, nothing left open, no "Aborted connection" line: what a clean shutdown means. */
-export const CLEAN: ServerDelta = { abortedClients: 0, threadsConnected: 0, abortedConnectionLines: [] };
+export const CLEAN: ServerDelta = { abortedClients: 0, threadsConnected: 0, abortedConnectionLines: [], sessionsStillOpen: [] };
 
 export function runtimesOf(report: EnvironmentReport): ProcessReport[] {
   return report.processes.filter((p) => p.kind === 'runtime');
@@ -147,13 +185,16 @@ export interface ScenarioEnvOptions extends Omit<EnvironmentOptions, 'env'> {
 
 /**
  * Environments started by a test file; `afterEach` shuts down whatever a failed
- * test left behind, so no runtime outlives its test (nor stays SIGSTOPped).
+ * test left behind, so no runtime outlives its test (nor stays SIGSTOPped),
+ * and releases every session the server still holds for them, so none is
+ * counted in the next test.
  */
 export function useEnvironments(server: () => MysqlServer) {
   const started: Environment[] = [];
   afterEach(async () => {
-    const leftovers = started.splice(0).filter((env) => env.state !== 'shutdown');
-    await Promise.allSettled(leftovers.map((env) => env.shutdown()));
+    const envs = started.splice(0);
+    await Promise.allSettled(envs.filter((env) => env.state !== 'shutdown').map((env) => env.shutdown()));
+    await Promise.allSettled(envs.map((env) => env.network.release()));
   }, 30_000);
 
   return async function start(options: ScenarioEnvOptions = {}): Promise<Environment> {

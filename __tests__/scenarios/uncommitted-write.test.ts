@@ -4,7 +4,9 @@
 // the table afterwards, and the next invoke runs a new Init and succeeds.
 import type { RowDataPacket } from 'mysql2';
 import { ShutdownReason } from '../../src/protocol/lambda-api';
-import { ServerWatch, get, put, useEnvironments, useServer } from './support';
+import {
+  DEADLINE_BOUND_ENV, ServerWatch, endOrphanedStatement, get, put, sessionsRunning, useEnvironments, useServer,
+} from './support';
 
 const server = useServer();
 const startEnvironment = useEnvironments(server);
@@ -16,36 +18,32 @@ async function rowsWithId(id: string): Promise<number> {
   return Number(rows[0].n);
 }
 
-/** Waits (bounded) until no session runs a statement like `pattern`: the cut-off session has ended. */
-async function untilNoStatementLike(pattern: string): Promise<void> {
-  for (let i = 0; i < 100; i += 1) {
-    const rows = await server().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?', [pattern]);
-    if (Number(rows[0].n) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`a statement like ${pattern} was still running on the server after 5 s`);
-}
-
 describe('a write inside a transaction cut off by the function timeout', () => {
   it('is rolled back: the row is not in the table, and the next invoke re-inits and succeeds', async () => {
     const watch = await ServerWatch.start(server());
-    const env = await startEnvironment({ timeoutMs: 1_000 });
+    // A deadline-bound drain: the busy connection is destroyed at its deadline, far inside the runtime's share.
+    const env = await startEnvironment({ timeoutMs: 2_000, env: DEADLINE_BOUND_ENV });
     // Creates the table, so the count below reads a table that exists.
     expect((await env.invoke(put('committed-before', { a: 1 }))).outcome).toBe('success');
 
-    const cutOff = await env.invoke({ action: 'debug-slow-transaction', id: 'uncommitted', data: { a: 2 }, seconds: 2 });
-    // The server notices the destroyed socket only when its SLEEP returns, then
-    // ends the session and rolls back: wait (bounded) for that, so the count
-    // below reads the table after the rollback, not merely around an open transaction.
-    await untilNoStatementLike('SELECT SLEEP(%');
-    const delta = await watch.settled();
+    const pending = env.invoke({ action: 'debug-slow-transaction', id: 'uncommitted', data: { a: 2 }, seconds: 20 });
+    // The row is written and the transaction open when the timeout strikes: what "uncommitted" is about.
+    const [orphan] = await sessionsRunning(server(), 'SELECT SLEEP(20)');
+    const cutOff = await pending;
+    // The server notices the destroyed socket only when its statement ends:
+    // ended now rather than in 20 s. The session then rolls back before it
+    // leaves the process list, and the wait is for that, so the count below
+    // reads the table after the rollback, not merely around an open transaction.
+    await endOrphanedStatement(server(), orphan);
+    const delta = await watch.settled({ aborted: 1 });
     const afterwards = await rowsWithId('uncommitted');
     const next = await env.invoke(get('committed-before'));
     const retried = await env.invoke(put('uncommitted', { a: 3 }));
 
     expect(cutOff.outcome).toBe('timeout');
     expect(env.report().resets.map((reset) => reset.reason)).toEqual([ShutdownReason.timeout]);
-    expect(delta.threadsConnected).toBe(0);
+    expect({ ...delta, abortedConnectionLines: delta.abortedConnectionLines.length })
+      .toEqual({ abortedClients: 1, threadsConnected: 0, abortedConnectionLines: 1, sessionsStillOpen: [] });
     expect(afterwards).toBe(0);
     expect(next).toMatchObject({ outcome: 'success', reinitialized: true, payload: { ok: true, item: { id: 'committed-before', version: 1 } } });
     // Version 1: the interrupted transaction left nothing for this put to update.

@@ -3,7 +3,7 @@
 // shutdown starts), whether it was SIGKILLed, and what the server counted.
 import { startEnvironment, type Environment, type EnvironmentOptions, type EnvironmentReport } from '../../src/emulator';
 import type { MysqlServer } from '../../src/testing/mysql-server';
-import { readCounters, settleCounters, type ServerCounters } from '../../src/testing/server-counters';
+import { readBaseline, waitForServerEnd, type ServerCounters } from '../../src/testing/server-counters';
 import { summarize, type Summary } from './stats';
 
 export interface Variant {
@@ -129,25 +129,26 @@ function envOptions(server: MysqlServer, variant: Variant, label: string): Envir
 /** `count` environments, one after another: start, prepare, shut down, let the server settle. */
 export async function runSequential(server: MysqlServer, variant: Variant, count: number): Promise<VariantResult> {
   const started = Date.now();
-  const before = await readCounters(server);
+  const before = await readBaseline(server);
   const samples: EnvSample[] = [];
   const failures: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    const level = (await server.status()).threadsConnected;
+    const level = await readBaseline(server);
     let env: Environment | undefined;
     try {
       env = await startEnvironment(envOptions(server, variant, `${variant.label} #${i}`));
       const prepared = await variant.prepare(env);
-      const open = (await server.status()).threadsConnected - level;
+      const open = (await server.status()).threadsConnected - level.threadsConnected;
       const report = await (variant.shutdown ? variant.shutdown(env) : env.shutdown());
       samples.push(sampleOf(report, open, prepared));
     } catch (error) {
       failures.push(`#${i}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       if (env && env.state !== 'shutdown') await env.shutdown().catch(() => undefined);
     }
-    await settleCounters(server, level);
+    // Each environment's sessions are gone from the server before the next starts (the counts are then final).
+    await waitForServerEnd(server, level, { aborted: 0 });
   }
-  const after = await settleCounters(server, before.threadsConnected);
+  const after = await waitForServerEnd(server, before, { aborted: 0 });
   return aggregate(variant.label, samples, failures, before, after, Date.now() - started);
 }
 
@@ -174,7 +175,7 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, i: numb
  */
 export async function runSimultaneous(server: MysqlServer, variant: Variant, count: number, startConcurrency = 4): Promise<VariantResult> {
   const started = Date.now();
-  const before = await readCounters(server);
+  const before = await readBaseline(server);
   const failures: string[] = [];
   const envs: Environment[] = [];
   const prepared = await mapBounded(Array.from({ length: count }, (_, i) => i), startConcurrency, async (i) => {
@@ -194,7 +195,7 @@ export async function runSimultaneous(server: MysqlServer, variant: Variant, cou
   });
   // Environments whose prepare failed still hold processes: end them, outside the figures.
   await Promise.allSettled(envs.filter((env) => env.state !== 'shutdown').map((env) => env.shutdown()));
-  const after = await settleCounters(server, before.threadsConnected);
+  const after = await waitForServerEnd(server, before, { aborted: 0 });
   const result = aggregate(variant.label, samples, failures, before, after, Date.now() - started);
   // Per-environment counts are not separable when all are open at once: report the mean over the fleet.
   result.openConnections = summarize([ready.length > 0 ? open / ready.length : 0]);

@@ -33,6 +33,12 @@ export interface RuntimeUnderTest {
   lastRuntimeExit(): RuntimeExit;
   /** stdout + stderr of every runtime process so far. */
   output(): string;
+  /**
+   * Ends the sessions the server still holds for connections of a destroyed
+   * environment (the emulator's default network), as its idle timeout would;
+   * resolves with how many.
+   */
+  releaseHeldSessions(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -95,6 +101,10 @@ class EmulatedRuntime implements RuntimeUnderTest {
 
   output(): string {
     return runtimeProcesses(this.environment.report()).map((process) => process.output).join('\n');
+  }
+
+  releaseHeldSessions(): Promise<number> {
+    return this.environment.network.release();
   }
 
   async close(): Promise<void> {

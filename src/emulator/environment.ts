@@ -164,9 +164,10 @@ export class LambdaEnvironment implements Environment {
     await this.generation.freeze();
   }
 
-  private thaw(): void {
+  /** The network first: what the server sent while frozen is in the function's kernel before its processes resume. */
+  private async thaw(): Promise<void> {
+    await this.network.thaw();
     if (!this.managedInstances) this.generation?.thaw();
-    this.network.thaw();
     this.endFreeze?.();
     this.endFreeze = undefined;
     if (!this.shuttingDown) this.currentState = 'running';
@@ -186,7 +187,7 @@ export class LambdaEnvironment implements Environment {
     const stale = this.generation;
     if (stale && stale.processes.some((process) => !process.alive)) {
       // Something died between invokes (in the instant before a freeze): reset before handing out the event.
-      this.thaw();
+      await this.thaw();
       await this.startReset(stale, 'failure');
     }
     // On Managed Instances another invoke may have started the Init: wait for the same one.
@@ -203,7 +204,7 @@ export class LambdaEnvironment implements Environment {
       }
     }
     const generation = this.generation as Generation;
-    this.thaw();
+    await this.thaw();
     const endPhase = this.recorder.begin('invoke');
     const result = await runInvocation(generation, {
       requestId, payload, timeoutMs, clock: this.clock, condition: this.condition,
@@ -257,7 +258,7 @@ export class LambdaEnvironment implements Environment {
     await this.initInFlight;
     await this.resetInFlight;
     const generation = this.generation;
-    this.thaw();
+    await this.thaw();
     this.recorder.setShutdownReason(reason);
     if (generation) {
       const endPhase = this.recorder.begin('shutdown');

@@ -16,9 +16,13 @@ import type { FaultKind, RelayConnection } from './relay-connection';
 
 const ALL = 'all';
 
-/** Two turns of the event loop with a poll phase between: a FIN or data the kernel already holds has been read. */
-function afterPendingReads(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+/**
+ * `turns` turns of the event loop, each with a poll phase: two are enough for
+ * a FIN or data the kernel already holds to be read; four for it to be read
+ * and passed on (a relayed FIN goes out one turn after it is read).
+ */
+async function eventLoopTurns(turns: number): Promise<void> {
+  for (let turn = 0; turn < turns; turn += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function zeroCounts(): NetworkCounts {
@@ -64,15 +68,22 @@ export class Network implements EnvironmentNetwork {
     for (const connection of this.connections()) connection.freeze();
   }
 
-  /** Connections idle past the path's timeout lost their state while frozen; the rest carry on, in order. */
-  thaw(): void {
+  /**
+   * Connections idle past the path's timeout lost their state while frozen;
+   * the rest carry on, in order. Resolves once what waited (bytes, a FIN) has
+   * been passed on: the caller resumes the processes after that, so the
+   * function finds in its kernel what the server sent while it was frozen.
+   */
+  async thaw(): Promise<void> {
     if (!this.frozen) return;
     this.frozen = false;
     const now = this.clock.now();
-    for (const connection of this.connections()) {
+    const connections = this.connections();
+    for (const connection of connections) {
       if (connection.idleMs(now) > this.options.pathIdleTimeoutMs && connection.loseState()) this.counts.stateLost += 1;
       connection.thaw();
     }
+    if (connections.length > 0) await eventLoopTurns(4);
   }
 
   /** A shutdown sequence starts: faults armed for that moment strike now, before SIGTERM. */
@@ -89,7 +100,7 @@ export class Network implements EnvironmentNetwork {
    */
   async environmentGoing(): Promise<void> {
     if (this.options.model !== NetworkModel.destroyed) return;
-    await afterPendingReads();
+    await eventLoopTurns(2);
     for (const connection of this.connections()) {
       if (connection.pathState !== 'open' || connection.closedByFunction) continue;
       if (connection.hold()) this.counts.heldAtDestroy += 1;

@@ -10,6 +10,8 @@
 //   npm run local -- --managed-instances --no-coordinator
 //                                     its baseline: no exec wrapper, SIGTERM kills every worker's pool
 //   npm run local -- --idle-ms=5000   how long the environment stays idle (frozen on-demand) before the spindown
+//   npm run local -- --cache          with any of the above: a private redis-server (REDIS_URL for an existing
+//                                     one) as the function's cache, and Redis's own counters beside MySQL's
 import { withFunctionUser } from '../src/testing/function-user';
 import { readBaseline, waitForServerEnd } from '../src/testing/server-counters';
 import * as fs from 'node:fs';
@@ -21,6 +23,7 @@ import { workerTimeline } from '../src/emulator/worker-timeline';
 import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
 import { FunctionEnv } from '../src/protocol/function-env';
 import { startMysqlServer, type ServerStatus } from '../src/testing/mysql-server';
+import { redisAfter, startLocalCache, type LocalCache } from './local-cache';
 
 type Mode = 'layer' | 'no-extension' | 'in-process' | 'managed-instances';
 
@@ -30,20 +33,23 @@ interface Args {
   workers: number;
   /** Managed Instances without AWS_LAMBDA_EXEC_WRAPPER: the baseline the coordinator is measured against. */
   noCoordinator: boolean;
+  /** A Redis cache beside the database. */
+  cache: boolean;
 }
 
-const USAGE = 'usage: npm run local [-- --no-extension | --in-process | --managed-instances [--workers=<n>] [--no-coordinator]] [--idle-ms=<ms>]';
+const USAGE = 'usage: npm run local [-- --no-extension | --in-process | --managed-instances [--workers=<n>] [--no-coordinator]] [--idle-ms=<ms>] [--cache]';
 /** Managed Instances: invocations per worker at once, and how many puts run concurrently. */
 const CONCURRENCY_PER_WORKER = 2;
 const CONCURRENT_PUTS = 12;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { mode: 'layer', idleMs: 2_000, workers: DEFAULT_WORKER_COUNT, noCoordinator: false };
+  const args: Args = { mode: 'layer', idleMs: 2_000, workers: DEFAULT_WORKER_COUNT, noCoordinator: false, cache: false };
   for (const arg of argv) {
     if (arg === '--no-extension') args.mode = 'no-extension';
     else if (arg === '--in-process') args.mode = 'in-process';
     else if (arg === '--managed-instances') args.mode = 'managed-instances';
     else if (arg === '--no-coordinator') args.noCoordinator = true;
+    else if (arg === '--cache') args.cache = true;
     else if (arg.startsWith('--workers=')) {
       args.workers = Number(arg.slice('--workers='.length));
       if (!Number.isInteger(args.workers) || args.workers < 1 || args.workers > 16) throw new Error(`--workers: expected 1..16, got ${arg}`);
@@ -68,13 +74,24 @@ function counters(status: ServerStatus): string {
   return `Aborted_clients ${status.abortedClients}   Threads_connected ${status.threadsConnected}`;
 }
 
+/** The drain's resources, one short entry each: `phase:name outcome ms` (on Managed Instances, the outcomes over the workers). */
+function resourceOutcomes(value: unknown): string {
+  if (!Array.isArray(value)) return JSON.stringify(value);
+  return `[${value.map((item: Record<string, unknown>) => {
+    const outcome = typeof item.outcome === 'string'
+      ? `${item.outcome}${typeof item.cutBy === 'string' ? ` by ${item.cutBy}` : ''} ${String(item.ms)} ms`
+      : Object.entries((item.outcomes ?? {}) as Record<string, number>).filter(([, n]) => n > 0).map(([name, n]) => `${name} x${n}`).join(' ');
+    return `${String(item.phase)}:${String(item.name)} ${outcome}`;
+  }).join(', ')}]`;
+}
+
 /** The runtime's own structured log lines about SIGTERM (the handler logs one when it drains), compacted. */
 function sigtermLines(log: readonly LogEntry[]): string[] {
   const lines: string[] = [];
   for (const entry of log) {
     if (typeof entry.message !== 'string' || !/SIGTERM/.test(entry.message)) continue;
     const { message, timestamp: _t, level: _l, function: _f, ...fields } = entry;
-    const detail = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ');
+    const detail = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === 'string' ? value : key === 'resources' ? resourceOutcomes(value) : JSON.stringify(value)}`).join(' ');
     lines.push(`${message}: ${detail}`);
   }
   return lines;
@@ -90,7 +107,7 @@ const TITLES: Record<Mode, string> = {
 type Invoke = { label: string; result: InvokeResult };
 
 /** On-demand: a few invokes one after another. Managed Instances: concurrent puts, then a get and a health check. */
-async function exercise(env: Environment, mode: Mode): Promise<Invoke[]> {
+async function exercise(env: Environment, mode: Mode, cache: boolean): Promise<Invoke[]> {
   const id = `local-${Date.now()}`;
   if (mode === 'managed-instances') {
     const puts = await Promise.all(Array.from({ length: CONCURRENT_PUTS }, (_, n) => env.invoke({ action: 'put', id: `${id}-${n}`, data: { n } })));
@@ -104,6 +121,8 @@ async function exercise(env: Environment, mode: Mode): Promise<Invoke[]> {
     ['put', { action: 'put', id, data: { hello: 'lambda' } }],
     ['put', { action: 'put', id, data: { hello: 'again' } }],
     ['get', { action: 'get', id }],
+    // With the cache the first get fills the entry (a miss) and this one is served by Redis (a hit).
+    ...(cache ? [['get', { action: 'get', id }] as const] : []),
     ['health', { action: 'health' }],
   ] as const) {
     invokes.push({ label, result: await env.invoke(event) });
@@ -117,10 +136,14 @@ async function run(args: Args): Promise<number> {
   if (managed && !fs.existsSync(EXEC_WRAPPER_FILE)) throw new Error(`${rel(EXEC_WRAPPER_FILE)} is missing: run \`npm run build\` (npm run local does it first)`);
   // The handler connects as the user `npm run db:bootstrap` makes: the privileges it has on AWS.
   const server = await withFunctionUser(await startMysqlServer({ privateOnly: true }));
+  const cache: LocalCache | undefined = args.cache ? await startLocalCache() : undefined;
   let env: Environment | undefined;
   const stopAll = async () => {
     await env?.shutdown().catch(() => undefined);
+    // A REDIS_URL server is not ours to stop, and with `timeout 0` it would hold a held client forever.
+    if (cache && cache.server.pid === undefined) await env?.network.release().catch(() => undefined);
     await server.stop().catch(() => undefined);
+    await cache?.server.stop().catch(() => undefined);
   };
   process.once('SIGINT', () => { void stopAll().then(() => process.exit(130)); });
   try {
@@ -136,9 +159,13 @@ async function run(args: Args): Promise<number> {
         `compute     ${args.workers} worker threads, ${FunctionEnv.maxConcurrency}=${maxConcurrency}, never frozen`,
       ] : []),
       `database    private ${server.pid ? `mariadbd pid ${server.pid}` : 'server'} on ${server.host}:${server.port}, as ${server.user} (DB_AUTH=password, DB_TLS=off)`,
+      ...(cache ? [cache.describe()] : []),
     ]));
     const before = await readBaseline(server);
-    console.log(`\nServer before   ${counters(before)}\n`);
+    const redisBefore = await cache?.readBefore();
+    console.log(`\nServer before   ${counters(before)}`);
+    if (redisBefore) console.log(`Redis before    connected_clients ${redisBefore.connectedClients}`);
+    console.log('');
 
     env = await startEnvironment({
       label: `local-${args.mode}`,
@@ -148,11 +175,13 @@ async function run(args: Args): Promise<number> {
         ...server.handlerEnv(),
         [FunctionEnv.shutdownMode]: args.mode === 'in-process' ? ShutdownMode.inProcess : ShutdownMode.layer,
         ...(managed && !args.noCoordinator ? { [FunctionEnv.execWrapper]: EXEC_WRAPPER_LAMBDA_PATH } : {}),
+        ...cache?.env,
       },
     });
     console.log(`Runtime         ${env.report().runtime} on Node ${env.report().nodeVersion} (${rel(env.report().nodeBinary)})\n`);
-    const invokes = await exercise(env, args.mode);
+    const invokes = await exercise(env, args.mode, args.cache);
     const open = (await server.status()).threadsConnected - before.threadsConnected;
+    const redisOpen = cache && redisBefore ? (await cache.server.connectedClients()) - redisBefore.connectedClients : 0;
     await env.idle(args.idleMs);
     const report = await env.shutdown();
     // The end is read once the server has closed every session the environment opened (or the wait ran out).
@@ -178,14 +207,17 @@ async function run(args: Args): Promise<number> {
     console.log(`\nServer after    Aborted_clients ${after.abortedClients} (${signed(aborted)})   Threads_connected ${after.threadsConnected} (${signed(leftOpen)})`);
     console.log(`                the ${managed ? 'idle (never frozen)' : 'frozen'} environment held ${open} connection${open === 1 ? '' : 's'} open before the spindown`);
     if (managed) console.log('                AWS publishes no shutdown budget for Managed Instances: the on-demand shares (300 ms for the runtime) are assumed');
+    // Without the extension nothing closes the client and the network goes with the environment: Redis holds it.
+    const redis = cache && redisBefore ? await redisAfter(cache, redisBefore, redisOpen, args.mode === 'no-extension') : undefined;
+    if (redis) console.log(redis.lines.join('\n'));
 
     const failed = invokes.filter((invoke) => invoke.result.outcome !== 'success');
-    const clean = aborted === 0 && leftOpen === 0;
+    const clean = aborted === 0 && leftOpen === 0 && (redis?.delta ?? 0) === 0;
     const ending = runtimeEnding(report);
     let verdict: string;
     if (failed.length > 0) verdict = `FAILED: ${failed.length} invoke(s) did not succeed: ${failed.map((f) => `${f.label} ${JSON.stringify(f.result.payload)}`).join('; ')}`;
-    else if (clean) verdict = `CLEAN: ${ending}; the server saw no aborted connection.`;
-    else verdict = `ABORTED: ${ending}; the server counted ${aborted} aborted client${aborted === 1 ? '' : 's'}${leftOpen > 0 ? ` and ${leftOpen} connection(s) still open` : ''}.`;
+    else if (clean) verdict = `CLEAN: ${ending}; the server saw no aborted connection${redis ? ' and Redis holds no client' : ''}.`;
+    else verdict = `ABORTED: ${ending}; the server counted ${aborted} aborted client${aborted === 1 ? '' : 's'}${leftOpen > 0 ? ` and ${leftOpen} connection(s) still open` : ''}${redis && redis.delta > 0 ? `; Redis still holds ${redis.delta} client(s)` : ''}.`;
     console.log(`\nVerdict: ${verdict}\n`);
     // The baseline is expected to abort; anything else that is not clean is a failure.
     const baseline = args.mode === 'no-extension' || args.noCoordinator;

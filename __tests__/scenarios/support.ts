@@ -14,8 +14,8 @@ import { FunctionEnv } from '../../src/protocol/function-env';
 import { withFunctionUser } from '../../src/testing/function-user';
 import { startMysqlServer, type MysqlServer } from '../../src/testing/mysql-server';
 import {
-  ABORTED_CONNECTION_LINE, readBaseline, readCounters, sessionsSince, waitForServerEnd, type ExpectedEnd, type ServerBaseline,
-  type ServerCounters,
+  ABORTED_CONNECTION_LINE, readBaseline, readCounters, sessionsSince, waitForIdleServer, waitForServerEnd, type ExpectedEnd,
+  type ServerBaseline, type ServerCounters,
 } from '../../src/testing/server-counters';
 
 export { ABORTED_CONNECTION_LINE, readCounters, sessionsSince, type ServerCounters };
@@ -168,7 +168,9 @@ export function useServer(): () => MysqlServer {
   beforeAll(async () => {
     // The handler connects as the user db:bootstrap makes (SELECT, INSERT, UPDATE on its table), as on AWS.
     server = await withFunctionUser(await startMysqlServer({ privateOnly: true }));
-  }, 60_000);
+    // The bootstrap's own session may still be closing: no test's baseline may count it.
+    if (!(await waitForIdleServer(server))) throw new Error('the scenario server still lists a setup session after 30 s');
+  }, 90_000);
   afterAll(async () => {
     await server?.stop();
   }, 30_000);
@@ -186,16 +188,24 @@ export interface ScenarioEnvOptions extends Omit<EnvironmentOptions, 'env'> {
 /**
  * Environments started by a test file; `afterEach` shuts down whatever a failed
  * test left behind, so no runtime outlives its test (nor stays SIGSTOPped),
- * and releases every session the server still holds for them, so none is
+ * releases every session the server still holds for them, and waits (bounded)
+ * until the server has ended every session the test opened, so none is
  * counted in the next test.
  */
 export function useEnvironments(server: () => MysqlServer) {
   const started: Environment[] = [];
+  let baseline: ServerBaseline | undefined;
+  beforeEach(async () => {
+    baseline = await readBaseline(server());
+  });
   afterEach(async () => {
     const envs = started.splice(0);
     await Promise.allSettled(envs.filter((env) => env.state !== 'shutdown').map((env) => env.shutdown()));
     await Promise.allSettled(envs.map((env) => env.network.release()));
-  }, 30_000);
+    // The next test's baseline must not hold a session of this one that is
+    // still closing (a statement left running, a connection released just now).
+    if (baseline) await waitForServerEnd(server(), baseline, { aborted: 0 });
+  }, 60_000);
 
   return async function start(options: ScenarioEnvOptions = {}): Promise<Environment> {
     const { env, mode, ...rest } = options;

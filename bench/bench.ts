@@ -9,7 +9,7 @@
 // 50), BENCH_RUNS (repeats of the bundle/extension figures, default 20),
 // BENCH_SYNTH_RUNS (default 3), BENCH_FLEET_MAX (largest fleet tried, default
 // 64), BENCH_SECTIONS (comma list of lifecycle,fleet,extension,bundle,synth,
-// overhead,network; default all).
+// overhead,network,cache; default all).
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +27,7 @@ import { runSequential, type VariantResult } from './lib/lifecycle';
 import { describeMachine } from './lib/machine';
 import { budgetTable, dist, machineLine, table } from './lib/report';
 import { measureSynth } from './lib/synth';
+import { cacheBudgetRows, runCacheBench } from './cache';
 import { networkBudgetRows, runNetworkBench } from './network';
 import { lifecycles } from './lib/variants';
 
@@ -35,7 +36,7 @@ const ENVS = Number(process.env.BENCH_ENVS ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const FLEET_MAX = Number(process.env.BENCH_FLEET_MAX ?? 64);
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'lifecycle,fleet,extension,bundle,synth,overhead,network').split(',').map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'lifecycle,fleet,extension,bundle,synth,overhead,network,cache').split(',').map((s) => s.trim()));
 
 /** A private server, the handler connecting as the user `npm run db:bootstrap` makes: the privileges it has on AWS. */
 async function startServer() {
@@ -166,9 +167,11 @@ async function main(): Promise<void> {
   results.synth = await section(results, 'synth', () => measureSynth(SYNTH_RUNS));
   // The network's rows (bench/network.ts): sessions held once environments are gone, thaw, the relay's cost.
   const network = await section(results, 'network', () => runNetworkBench(ENVS, log));
+  // The cache's rows (bench/cache.ts): the drain with MySQL and Redis vs MySQL alone, sessions held on each server.
+  const cache = await section(results, 'cache', () => runCacheBench(ENVS, log));
 
-  results.budgets = [...budgetRows(results), ...(network ? networkBudgetRows(network) : [])];
-  writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, network, loadAverageAtEnd: os.loadavg() }, null, 2)}\n`);
+  results.budgets = [...budgetRows(results), ...(network ? networkBudgetRows(network) : []), ...(cache ? cacheBudgetRows(cache) : [])];
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...results, network, cache, loadAverageAtEnd: os.loadavg() }, null, 2)}\n`);
   console.log(render(results));
   console.log(`Load average at the end: ${os.loadavg().map((n) => n.toFixed(2)).join(' / ')}.`);
   log(`wrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)}`);

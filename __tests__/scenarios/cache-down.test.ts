@@ -1,7 +1,8 @@
 // The cache down, under the real runtime: at invoke time it never fails a
-// request MySQL can serve (it degrades, and health says so); at SIGTERM its
-// close cannot hold the drain past its cap, so the drain still ends inside
-// the budget and MySQL still closes cleanly.
+// request MySQL can serve (it degrades, and health says so); after a thaw
+// onto a path that lost its connection it reconnects and still serves; at
+// SIGTERM its close cannot hold the drain past its cap, so the drain still
+// ends inside the budget and MySQL still closes cleanly.
 import { cacheEnv, outcomes, redisClientsAt, sigtermLines, useRedis } from './cache-support';
 import { useNetworkEnvironments } from './network-support';
 import { expectRuntimeExitedWithinBudget, get, put, served, ServerWatch, sleepOn, useServer, POOL_SIZE } from './support';
@@ -37,6 +38,30 @@ describe('the cache down at invoke time', () => {
     } finally {
       await redis().start();
     }
+  });
+});
+
+describe('a thaw onto a path that lost the cache connection', () => {
+  it('the next get reconnects and is still served by Redis, never degraded; the drain is clean on both servers', async () => {
+    const watch = await ServerWatch.start(mysql());
+    const redisBefore = await redis().connectedClients();
+    const env = await startEnvironment({ env: cacheEnv(redis()) });
+    for (const event of [put('thaw-1', { n: 1 }), get('thaw-1')]) {
+      expect(served(env, await env.invoke(event))).toMatchObject({ payload: { ok: true } });
+    }
+    // While frozen: a NAT or a failover forgets the connection; the function learns it only when it writes.
+    env.network.loseState('cache');
+
+    expect(served(env, await env.invoke(get('thaw-1')))).toMatchObject({ payload: { ok: true, item: { version: 1 }, cache: 'hit' } });
+    expect(served(env, await env.invoke({ action: 'health' }))).toMatchObject({ payload: { cache: { state: 'up', connects: 2 } } });
+    // The path did lose it: the server's side was closed, and the function's first write on it was reset.
+    expect(env.report().network.connections).toMatchObject({ stateLost: 1, resetOnWrite: 1 });
+
+    const report = await env.shutdown();
+    expectRuntimeExitedWithinBudget(report);
+    expect(outcomes(sigtermLines(report)[0])).toEqual(['flush:redis clean', 'close:mysql clean', 'close:redis clean']);
+    await watch.expectClean();
+    expect(await redisClientsAt(redis(), redisBefore)).toBe(redisBefore);
   });
 });
 

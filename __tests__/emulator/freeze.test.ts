@@ -3,6 +3,7 @@
 // pending long polls intact.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { processState, useLifecycle } from './support/lifecycle';
 
 const lifecycle = useLifecycle();
@@ -11,8 +12,11 @@ describe('Freeze', () => {
   it('does not fire a timer the runtime armed before the freeze until the next invoke thaws it', async () => {
     const sandbox = lifecycle.sandbox().writeHandler().writeExtension('ext');
     const env = await lifecycle.start(sandbox);
-    await env.invoke({ action: 'arm', ms: 100 });
-    await env.idle(600);
+    // The timer must not fire between the handler's return and the freeze: a
+    // margin of 1 s for that moment, however slow the machine; the idle then
+    // outlasts the timer, so only the freeze can have held it back.
+    await env.invoke({ action: 'arm', ms: 1_000 });
+    await env.idle(1_500);
     expect(sandbox.timerFired()).toBe(false);
     const check = await env.invoke({ action: 'check', waitMs: 50 });
     expect(check.payload).toEqual({ fired: true });
@@ -43,9 +47,15 @@ describe('Freeze', () => {
     await env.invoke({ action: 'ok' });
     const pids = env.report().processes.map((p) => p.pid);
     expect(pids.map(processState)).toEqual(['T', 'T']);
-    const during = env.invoke({ action: 'sleep', ms: 300 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The handler holds the invoke at a barrier until the test has looked: the
+    // processes are read while the invoke provably runs, not after a guess.
+    const barrier = path.join(sandbox.root, 'barrier-thawed');
+    const during = env.invoke({ action: 'barrier', name: 'thawed', count: 2 });
+    const arrived = () => fs.existsSync(barrier) && fs.readFileSync(barrier, 'utf8').trim() !== '';
+    const deadline = Date.now() + 10_000;
+    for (let i = 0; i < 1_000 && !arrived() && Date.now() < deadline; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(pids.map(processState)).not.toContain('T');
+    fs.appendFileSync(barrier, 'test\n');
     await during;
     expect(pids.map(processState)).toEqual(['T', 'T']);
     const freezes = env.report().phases.filter((p) => p.phase === 'freeze');

@@ -120,7 +120,11 @@ describe('Invoke', () => {
     const sandbox = lifecycle.sandbox().writeHandler().writeExtension('ext');
     const env = await lifecycle.start(sandbox, { timeoutMs: 10_000 });
     const inFlight = env.invoke({ action: 'sleep', ms: 8_000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // In flight: the runtime has taken the event (a state, not a guess at how long that takes).
+    const deadline = Date.now() + 10_000;
+    for (let i = 0; i < 1_000 && env.report().invocations.length === 0 && Date.now() < deadline; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const report = await env.shutdown();
     expect(await inFlight).toMatchObject({ outcome: 'failure', payload: { errorType: SandboxErrorType.shutdown } });
     expect(report.shutdownReason).toBe('spindown');

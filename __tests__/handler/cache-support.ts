@@ -43,8 +43,10 @@ export function killClientWhileBlocked(server: RedisServer, clientId: number): v
 
 /** Reads connected_clients until it equals `target`, bounded in count and time; returns the last reading. */
 export async function clientsReach(server: RedisServer, target: number): Promise<number> {
+  // Bounded in count and time; generous, because it only runs out when the state never comes.
+  const deadline = Date.now() + 20_000;
   let now = await server.connectedClients();
-  for (let i = 0; i < 200 && now !== target; i += 1) {
+  for (let i = 0; i < 2_000 && now !== target && Date.now() < deadline; i += 1) {
     await sleep(10);
     now = await server.connectedClients();
   }

@@ -41,7 +41,7 @@ const CLEAN = { abortedClients: 0, threadsConnected: 0, abortedLines: 0 };
  */
 async function drainLine(runtime: RuntimeUnderTest): Promise<Record<string, unknown>> {
   const read = async () => runtime.output().split('\n').filter((line) => line.includes('on SIGTERM'));
-  const lines = await settle(read, (found) => found.length > 0, 1_000);
+  const lines = await settle(read, (found) => found.length > 0, 10_000);
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
 }

@@ -45,8 +45,12 @@ export async function rowCount(server: MysqlServer, database: string): Promise<n
 
 export { sleep };
 
-/** Polls `read` until `accept` holds or `timeoutMs` passes; returns the last reading (bounded, for server-side counters that lag a few ms). */
-export async function settle<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
+/**
+ * Polls `read` until `accept` holds or `timeoutMs` passes; returns the last reading.
+ * The bound is generous on purpose: it is only reached when the state never comes,
+ * and a loaded machine may take seconds to get there.
+ */
+export async function settle<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!accept(value) && Date.now() < deadline) {

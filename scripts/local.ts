@@ -2,7 +2,7 @@
 // against a private MySQL-protocol server, and what the server saw.
 //
 //   npm run local                     the layer's extension registers: SIGTERM, drain, clean
-//   npm run local -- --no-extension   the baseline: no extension, SIGKILL, aborted connections
+//   npm run local -- --no-extension   the baseline: no extension, SIGKILL; the server holds the session until its timeout
 //   npm run local -- --in-process     no layer: the handler registers an internal extension (500 ms budget)
 //   npm run local -- --managed-instances [--workers=3]
 //                                     Lambda Managed Instances: worker threads, concurrent puts, never
@@ -12,12 +12,16 @@
 //   npm run local -- --idle-ms=5000   how long the environment stays idle (frozen on-demand) before the spindown
 //   npm run local -- --cache          with any of the above: a private redis-server (REDIS_URL for an existing
 //                                     one) as the function's cache, and Redis's own counters beside MySQL's
+//   npm run local -- --network <name> the environment's network model: destroyed (default), local-kernel, direct
 import { withFunctionUser } from '../src/testing/function-user';
-import { readBaseline, waitForServerEnd } from '../src/testing/server-counters';
+import { readBaseline } from '../src/testing/server-counters';
+import { heldByServer, heldLines, networkLine, parseNetworkModel, serverAfter } from './local-network';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ComputeMode, DEFAULT_EXTENSIONS_DIR, DEFAULT_WORKER_COUNT, InitFailedError, LambdaNodeError, startEnvironment, type Environment, type InvokeResult } from '../src/emulator';
-import { phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
+import {
+  ComputeMode, DEFAULT_EXTENSIONS_DIR, DEFAULT_WORKER_COUNT, InitFailedError, LambdaNodeError, NetworkModel, startEnvironment, type Environment, type InvokeResult,
+} from '../src/emulator';
+import { networkLines, phaseRows, processRows, runtimeEnding } from '../src/emulator/timeline';
 import { runtimeLog, type LogEntry } from '../src/emulator/runtime-log';
 import { workerTimeline } from '../src/emulator/worker-timeline';
 import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, PROJECT_ROOT, ShutdownMode } from '../src/protocol/artifacts';
@@ -35,21 +39,25 @@ interface Args {
   noCoordinator: boolean;
   /** A Redis cache beside the database. */
   cache: boolean;
+  network: NetworkModel;
 }
 
-const USAGE = 'usage: npm run local [-- --no-extension | --in-process | --managed-instances [--workers=<n>] [--no-coordinator]] [--idle-ms=<ms>] [--cache]';
+const USAGE = 'usage: npm run local [-- --no-extension | --in-process | --managed-instances [--workers=<n>] [--no-coordinator]] [--idle-ms=<ms>] [--cache] [--network <destroyed|local-kernel|direct>]';
 /** Managed Instances: invocations per worker at once, and how many puts run concurrently. */
 const CONCURRENCY_PER_WORKER = 2;
 const CONCURRENT_PUTS = 12;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { mode: 'layer', idleMs: 2_000, workers: DEFAULT_WORKER_COUNT, noCoordinator: false, cache: false };
-  for (const arg of argv) {
+  const args: Args = { mode: 'layer', idleMs: 2_000, workers: DEFAULT_WORKER_COUNT, noCoordinator: false, cache: false, network: NetworkModel.destroyed };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
     if (arg === '--no-extension') args.mode = 'no-extension';
     else if (arg === '--in-process') args.mode = 'in-process';
     else if (arg === '--managed-instances') args.mode = 'managed-instances';
     else if (arg === '--no-coordinator') args.noCoordinator = true;
     else if (arg === '--cache') args.cache = true;
+    else if (arg === '--network') args.network = parseNetworkModel(argv[++i]);
+    else if (arg.startsWith('--network=')) args.network = parseNetworkModel(arg.slice('--network='.length));
     else if (arg.startsWith('--workers=')) {
       args.workers = Number(arg.slice('--workers='.length));
       if (!Number.isInteger(args.workers) || args.workers < 1 || args.workers > 16) throw new Error(`--workers: expected 1..16, got ${arg}`);
@@ -160,6 +168,7 @@ async function run(args: Args): Promise<number> {
       ] : []),
       `database    private ${server.pid ? `mariadbd pid ${server.pid}` : 'server'} on ${server.host}:${server.port}, as ${server.user} (DB_AUTH=password, DB_TLS=off)`,
       ...(cache ? [cache.describe()] : []),
+      networkLine(args.network),
     ]));
     const before = await readBaseline(server);
     const redisBefore = await cache?.readBefore();
@@ -170,6 +179,7 @@ async function run(args: Args): Promise<number> {
     env = await startEnvironment({
       label: `local-${args.mode}`,
       extensionsDir,
+      network: args.network,
       ...(managed ? { computeMode: ComputeMode.managedInstances, workerCount: args.workers, maxConcurrency } : {}),
       env: {
         ...server.handlerEnv(),
@@ -184,8 +194,9 @@ async function run(args: Args): Promise<number> {
     const redisOpen = cache && redisBefore ? (await cache.server.connectedClients()) - redisBefore.connectedClients : 0;
     await env.idle(args.idleMs);
     const report = await env.shutdown();
-    // The end is read once the server has closed every session the environment opened (or the wait ran out).
-    const after = await waitForServerEnd(server, before, { aborted: 0 });
+    // Read once the server has closed every session the environment opened, or lists exactly the ones the network says it holds.
+    const held = heldByServer(report);
+    const after = await serverAfter(server, before, held);
 
     console.log('Timeline (ms on the environment\'s monotonic clock)\n');
     console.log(indent(phaseRows(report, invokes)));
@@ -201,12 +212,15 @@ async function run(args: Args): Promise<number> {
     console.log(indent(processRows(report)));
     const drain = sigtermLines(log);
     if (drain.length > 0) console.log(`\nThe runtime said\n\n${indent(drain)}`);
+    console.log(`\nNetwork\n\n${indent(networkLines(report))}`);
 
     const aborted = after.abortedClients - before.abortedClients;
     const leftOpen = after.threadsConnected - before.threadsConnected;
     console.log(`\nServer after    Aborted_clients ${after.abortedClients} (${signed(aborted)})   Threads_connected ${after.threadsConnected} (${signed(leftOpen)})`);
     console.log(`                the ${managed ? 'idle (never frozen)' : 'frozen'} environment held ${open} connection${open === 1 ? '' : 's'} open before the spindown`);
     if (managed) console.log('                AWS publishes no shutdown budget for Managed Instances: the on-demand shares (300 ms for the runtime) are assumed');
+    const kept = held > 0 ? await heldLines(server, env, before, held) : undefined;
+    if (kept) console.log(kept.lines.join('\n'));
     // Without the extension nothing closes the client and the network goes with the environment: Redis holds it.
     const redis = cache && redisBefore ? await redisAfter(cache, redisBefore, redisOpen, args.mode === 'no-extension') : undefined;
     if (redis) console.log(redis.lines.join('\n'));
@@ -217,6 +231,7 @@ async function run(args: Args): Promise<number> {
     let verdict: string;
     if (failed.length > 0) verdict = `FAILED: ${failed.length} invoke(s) did not succeed: ${failed.map((f) => `${f.label} ${JSON.stringify(f.result.payload)}`).join('; ')}`;
     else if (clean) verdict = `CLEAN: ${ending}; the server saw no aborted connection${redis ? ' and Redis holds no client' : ''}.`;
+    else if (kept) verdict = `HELD: ${ending}; the gone environment's ${held === 1 ? 'session stays' : `${held} sessions stay`} on the server until its wait_timeout (${kept.waitTimeout}), then ${held === 1 ? 'counts as an aborted client' : 'count as aborted clients'}${redis && redis.delta > 0 ? `; Redis still holds ${redis.delta} client(s)` : ''}.`;
     else verdict = `ABORTED: ${ending}; the server counted ${aborted} aborted client${aborted === 1 ? '' : 's'}${leftOpen > 0 ? ` and ${leftOpen} connection(s) still open` : ''}${redis && redis.delta > 0 ? `; Redis still holds ${redis.delta} client(s)` : ''}.`;
     console.log(`\nVerdict: ${verdict}\n`);
     // The baseline is expected to abort; anything else that is not clean is a failure.

@@ -81,7 +81,8 @@ describe('an environment\'s network', () => {
     expect(report.processes.find((p) => p.kind === 'runtime')).toMatchObject({ signal: 'SIGKILL', killedByEmulator: true });
     expect({ serverSawClose: session.ended || session.closed, held: env.network.held() }).toEqual({ serverSawClose: false, held: 1 });
     expect(report.network.connections).toMatchObject({ opened: 1, heldAtDestroy: 1, heldNow: 1 });
-    expect(await env.network.release()).toBe(1);
+    expect(report.network.upstreams).toMatchObject([{ name: 'db', held: 1 }]);
+    expect(await env.network.release('db')).toBe(1);
     await until('the released session ended on the server', () => session.ended);
   });
 
@@ -109,6 +110,6 @@ describe('an environment\'s network', () => {
   it('direct: no relay, the function\'s variables exactly as given', async () => {
     const env = await start(NetworkModel.direct);
     expect((await env.invoke({ action: 'env' })).payload).toEqual({ host: '127.0.0.1', port: String(server.port) });
-    expect(env.report().network.upstreams).toEqual([{ name: 'db', server: `127.0.0.1:${server.port}` }]);
+    expect(env.report().network.upstreams).toEqual([{ name: 'db', server: `127.0.0.1:${server.port}`, held: 0 }]);
   });
 });

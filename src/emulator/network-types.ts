@@ -70,7 +70,7 @@ export interface FaultOptions {
 /** Connections through the network, counted by how they ended (or did not). */
 export interface NetworkCounts {
   opened: number;
-  /** The function closed it first (its FIN, relayed). */
+  /** Its FIN came first from the function's side (relayed): the function closed it, or, with `local-kernel`, the kernel of a killed process did. */
   closedByFunction: number;
   /** The server closed it first (its FIN, relayed). */
   closedByServer: number;
@@ -97,8 +97,8 @@ export interface NetworkCounts {
 export interface NetworkReport {
   model: NetworkModel;
   pathIdleTimeoutMs: number;
-  /** `relay` is undefined with the `direct` model. */
-  upstreams: { name: string; server: string; relay?: string }[];
+  /** `relay` is undefined with the `direct` model; `held`: sessions that upstream's server holds now for connections nothing will use again. */
+  upstreams: { name: string; server: string; relay?: string; held: number }[];
   connections: NetworkCounts;
 }
 
@@ -114,10 +114,10 @@ export interface EnvironmentNetwork {
   /** Sessions the server holds for connections nothing will use again (destroyed or blackholed). */
   held(): number;
   /**
-   * Ends every held session as the server's own idle timeout would (the
-   * server counts an aborted client), without waiting for that timeout.
-   * Resolves with how many, once each is closed (bounded).
+   * Ends every held session (of one upstream, or `all`) as the server's own
+   * idle timeout would (the server counts an aborted client), without
+   * waiting for that timeout. Resolves with how many, once each is closed (bounded).
    */
-  release(): Promise<number>;
+  release(upstream?: string): Promise<number>;
   report(): NetworkReport;
 }

@@ -125,8 +125,8 @@ export class Network implements EnvironmentNetwork {
     return this.counts.heldNow;
   }
 
-  async release(): Promise<number> {
-    const held = this.connections().filter((connection) => connection.pathState === 'held');
+  async release(upstream: string = ALL): Promise<number> {
+    const held = (this.options.model === NetworkModel.direct ? [] : this.connectionsOf(upstream)).filter((connection) => connection.holdsSession);
     const before = this.counts.released;
     await Promise.all(held.map((connection) => connection.release()));
     return this.counts.released - before;
@@ -143,7 +143,8 @@ export class Network implements EnvironmentNetwork {
       pathIdleTimeoutMs: this.options.pathIdleTimeoutMs,
       upstreams: this.options.upstreams.map((upstream) => {
         const relay = this.relays.find((candidate) => candidate.upstream.name === upstream.name);
-        return { name: upstream.name, server: `${upstream.host}:${upstream.port}`, ...(relay ? { relay: relay.address } : {}) };
+        const held = relay ? relay.connections.filter((connection) => connection.holdsSession).length : 0;
+        return { name: upstream.name, server: `${upstream.host}:${upstream.port}`, ...(relay ? { relay: relay.address } : {}), held };
       }),
       connections: { ...this.counts },
     };

@@ -83,6 +83,11 @@ export class RelayConnection {
     return this.state;
   }
 
+  /** The server keeps a session for this connection that nothing will use again. */
+  get holdsSession(): boolean {
+    return this.heldSession;
+  }
+
   /** The function closed its side itself (FIN relayed): the server is expected to close too. */
   get closedByFunction(): boolean {
     return this.clientEnded;

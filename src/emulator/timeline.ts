@@ -96,7 +96,7 @@ export function networkLines(report: EnvironmentReport): string[] {
     `model ${network.model}${network.model === 'destroyed' ? ' (the default)' : ''}; path idle timeout ${network.pathIdleTimeoutMs / 1000} s; ${upstreams.join('; ') || 'no upstream'}`,
   ];
   if (network.model === 'direct') return lines;
-  lines.push(`${c.opened} connection${c.opened === 1 ? '' : 's'}: ${c.closedByFunction} closed by the function, ${c.closedByServer} by the server, `
+  lines.push(`${c.opened} connection${c.opened === 1 ? '' : 's'}: ${c.closedByFunction} closed from the function's side, ${c.closedByServer} by the server, `
     + `${c.heldAtDestroy} open when the environment went (left to the server), ${c.heldNow} session${c.heldNow === 1 ? '' : 's'} the server still holds`);
   const faults = [
     c.stateLost ? `${c.stateLost} lost on the path` : '', c.resetOnWrite ? `${c.resetOnWrite} reset on the function's next write` : '',

@@ -49,6 +49,8 @@ describe('a statement whose server stops answering (mariadbd SIGSTOPped)', () =>
     const result = await handler({ action: 'get', id: 'bound-1' }).finally(() => server.resume());
 
     expect(result).toMatchObject({ ok: false, error: { code: 'DATABASE_TIMEOUT' } });
+    // Logged at ERROR, as any database failure: an alarm on it must not miss a silent server.
+    expect(logs.lines.find((line) => line.message === 'request failed')).toMatchObject({ level: 'ERROR', code: 'DATABASE_TIMEOUT' });
     expect(logs.lines.filter((line) => line.message === 'statement got no answer within its bound').map((line) => line.boundMs)).toEqual([300]);
     expect(logs.lines.filter((line) => line.message === 'statement failed on a broken connection')).toEqual([]);
   });

@@ -82,7 +82,7 @@ export function createDataApi(deps: DataApiDeps): DataApiHandler {
       return result;
     } catch (error) {
       if (error instanceof HandlerError) {
-        const level = error.code === 'DATABASE_ERROR' ? 'error' : 'warn';
+        const level = error.code === 'DATABASE_ERROR' || error.code === 'DATABASE_TIMEOUT' ? 'error' : 'warn';
         logger[level]('request failed', { action, durationMs: clock() - started, ...describeError(error) });
         return error.toResult();
       }

@@ -4,13 +4,21 @@
 // the server with model `destroyed` and is closed at once with
 // `local-kernel`; what the function closed itself is closed either way; the
 // report says which model ran.
-import type { Environment } from '../../src/emulator';
+import { InitFailedError, type Environment } from '../../src/emulator';
 import { NetworkModel } from '../../src/emulator/network-types';
 import { useLifecycle } from './support/lifecycle';
 import { roundTrips, startServer, until, type TestServer } from './support/tcp';
 
 const HANDLER = `import net from 'node:net';
 let socket;
+if (process.env.CONNECT_THEN_FAIL_INIT) {
+  const early = net.connect(Number(process.env.DB_PORT), process.env.DB_HOST);
+  await new Promise((resolve, reject) => { early.once('connect', resolve); early.once('error', reject); });
+  early.write('hello');
+  // Keeps the process (and its socket) alive past the init error: the emulator must kill it.
+  setInterval(() => {}, 1000);
+  throw new Error('init fails after connecting');
+}
 export const handler = async (event) => {
   if (event.action === 'env') return { host: process.env.DB_HOST, port: process.env.DB_PORT };
   if (event.action === 'connect') {
@@ -42,12 +50,12 @@ afterEach(async () => {
   await server.close();
 });
 
-async function start(network?: NetworkModel): Promise<Environment> {
+async function start(network?: NetworkModel, extra: Record<string, string> = {}): Promise<Environment> {
   const sandbox = lifecycle.sandbox();
   sandbox.writeMounted('task', 'index.mjs', HANDLER);
   const env = await lifecycle.start(sandbox, {
     extensionsDir: null,
-    env: { DB_HOST: '127.0.0.1', DB_PORT: String(server.port) },
+    env: { DB_HOST: '127.0.0.1', DB_PORT: String(server.port), ...extra },
     ...(network ? { network } : {}),
   });
   environments.push(env);
@@ -105,6 +113,15 @@ describe('an environment\'s network', () => {
 
     expect(session.ended).toBe(true);
     expect(report.network.connections).toMatchObject({ closedByFunction: 1, heldAtDestroy: 0, heldNow: 0 });
+  });
+
+  it('destroyed: a failed Init takes its network with it, and the connection its runtime opened stays open on the server', async () => {
+    const failed = await start(undefined, { CONNECT_THEN_FAIL_INIT: '1' }).then(() => 'started', (error: unknown) => error);
+    expect(failed).toBeInstanceOf(InitFailedError);
+    const session = server.peers[0];
+    await until('the server got the early bytes', () => session?.received().toString() === 'hello');
+    await roundTrips(server);
+    expect({ serverSawClose: session?.ended || session?.closed }).toEqual({ serverSawClose: false });
   });
 
   it('direct: no relay, the function\'s variables exactly as given', async () => {

@@ -23,7 +23,7 @@ import { REVIEW_DIR } from '../src/infrastructure/synthesize';
 import { TerraformCheckError } from '../src/infrastructure/terraform/errors';
 import { planDifferences } from '../src/infrastructure/terraform/plan-compare';
 import { findSecrets } from '../src/infrastructure/terraform/plan-json';
-import { planStacks, type PlanRun, type StackSource } from '../src/infrastructure/terraform/plan-runner';
+import { PlanBlocker, planStacks, type PlanRun, type StackSource } from '../src/infrastructure/terraform/plan-runner';
 
 export function stackSources(outdir: string): StackSource[] {
   const stacksDir = path.join(outdir, 'stacks');
@@ -50,6 +50,7 @@ export function reviewPlans(run: PlanRun, reviewDir: string, label = ''): string
   }
   const unexpected = run.stsActions.filter((a) => a !== 'GetCallerIdentity');
   if (unexpected.length > 0) failures.push(`the plans asked STS for ${[...new Set(unexpected)].join(', ')}`);
+  if (run.egressAttempts.length > 0) failures.push(`terraform tried to reach beyond this machine (refused): ${[...new Set(run.egressAttempts)].join(', ')}`);
   return failures;
 }
 
@@ -62,7 +63,7 @@ function isOnDemandOnNode24(stack: string): boolean {
 }
 
 /** Synthesizes `stacks` again with nodejs22.x into a scratch directory and plans that copy. */
-async function planAsNodejs22(stacks: string[], reviewDir: string, failures: string[]): Promise<PlanRun> {
+async function planAsNodejs22(stacks: string[], reviewDir: string, failures: string[], signal: AbortSignal): Promise<PlanRun> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'plan-nodejs22-'));
   try {
     const copies: EnvironmentsInput = Object.fromEntries(stacks.map((name) => {
@@ -70,7 +71,7 @@ async function planAsNodejs22(stacks: string[], reviewDir: string, failures: str
       return [name, { ...input, function: { ...input.function, runtime: LambdaRuntime.nodejs22 } }];
     }));
     const copy = await synth({ outdir: path.join(scratch, 'cdktf.out'), hcl: true, environments: copies });
-    const run = await planStacks(stackSources(copy.outdir), { onProgress: (line) => console.log(`plan (${LambdaRuntime.nodejs22} copy): ${line}`) });
+    const run = await planStacks(stackSources(copy.outdir), { signal, onProgress: (line) => console.log(`plan (${LambdaRuntime.nodejs22} copy): ${line}`) });
     failures.push(...reviewPlans(run, reviewDir, NODEJS22_LABEL));
     return run;
   } finally {
@@ -78,18 +79,40 @@ async function planAsNodejs22(stacks: string[], reviewDir: string, failures: str
   }
 }
 
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Ctrl-C or SIGTERM interrupts terraform and lets every `finally` remove its
+ * temporary copies before the process exits with the signal's code; a second
+ * signal exits at once. Without this, Node would exit on the first one and
+ * leave the copies (and the provider links in them) behind.
+ */
+function interruptOnSignals(): AbortController {
+  const controller = new AbortController();
+  for (const name of Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[]) {
+    process.on(name, () => {
+      if (controller.signal.aborted) process.exit(SIGNAL_EXIT_CODES[name]);
+      console.error(`plan: ${name}: stopping terraform and removing the temporary copies (${name} again quits at once)`);
+      controller.abort(new Error(`interrupted by ${name}`));
+      process.exitCode = SIGNAL_EXIT_CODES[name];
+    });
+  }
+  return controller;
+}
+
 async function main(): Promise<void> {
   const started = process.hrtime.bigint();
+  const { signal } = interruptOnSignals();
   // --outdir <dir>: plan another synth output than cdktf.out (e.g. a copy with a config change).
   const at = process.argv.indexOf('--outdir');
   const outdir = path.resolve(at > 0 && process.argv[at + 1] ? process.argv[at + 1] : path.join(PROJECT_ROOT, 'cdktf.out'));
   const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
   try {
-    const run = await planStacks(stackSources(outdir), { onProgress: (line) => console.log(`plan: ${line}`) });
+    const run = await planStacks(stackSources(outdir), { signal, onProgress: (line) => console.log(`plan: ${line}`) });
     const reviewDir = path.join(outdir, REVIEW_DIR);
     const failures = reviewPlans(run, reviewDir);
-    const heldBack = run.outcomes.filter((o) => !o.planned).map((o) => o.stack).filter(isOnDemandOnNode24);
-    const fallback = heldBack.length > 0 ? await planAsNodejs22(heldBack, reviewDir, failures) : undefined;
+    const heldBack = run.outcomes.filter((o) => !o.planned && o.blocker === PlanBlocker.provider).map((o) => o.stack).filter(isOnDemandOnNode24);
+    const fallback = heldBack.length > 0 ? await planAsNodejs22(heldBack, reviewDir, failures, signal) : undefined;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(`plan: Terraform ${run.terraformVersion}, hashicorp/aws ${run.providerVersion ?? fallback?.providerVersion ?? '(none installed)'}, ${seconds.toFixed(0)} s`);
     const report = (outcomes: PlanRun['outcomes'], label: string) => {
@@ -121,7 +144,8 @@ async function main(): Promise<void> {
   } catch (error) {
     if (!(error instanceof InfrastructureError)) throw error;
     console.error(`plan failed: ${error.message}`);
-    process.exitCode = 1;
+    // An interrupt keeps the signal's exit code.
+    if (!signal.aborted) process.exitCode = 1;
   }
 }
 

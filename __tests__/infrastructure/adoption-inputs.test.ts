@@ -74,10 +74,10 @@ describe('database.kmsKeyArn', () => {
     expect(db).toMatchObject({ storage_encrypted: true, kms_key_id: KEY, master_user_secret_kms_key_id: KEY, performance_insights_kms_key_id: KEY });
   });
 
-  it("lets the proxy decrypt the secret with exactly that secret's key, via Secrets Manager only", () => {
+  it("lets the proxy decrypt both secrets with exactly their keys (the function user's takes the database key), via Secrets Manager only", () => {
     const decrypt = statementsOf(s.tf, '-proxy').find((st) => st.Sid === 'DecryptDatabaseSecret');
     expect(decrypt).toEqual({
-      Sid: 'DecryptDatabaseSecret', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ref(s.tf, 'aws_db_instance', 'master_user_secret[0].kms_key_id'),
+      Sid: 'DecryptDatabaseSecret', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [ref(s.tf, 'aws_db_instance', 'master_user_secret[0].kms_key_id'), KEY],
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
     });
   });

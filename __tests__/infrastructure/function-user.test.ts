@@ -73,6 +73,30 @@ describe('the function user', () => {
       },
     } })).toEqual(['environments.dev.database.functionUser: is only used when createDatabase is true']);
   });
+
+  // The bootstrap converges the user it is given down to the three grants: an
+  // adopted proxy's user that is an account RDS or MySQL runs on, or a master
+  // user, would lose everything else.
+  it.each<[string, string, string]>([
+    ['an account RDS manages', 'rdsadmin', 'is an account MySQL or RDS manages itself, got "rdsadmin"'],
+    ['an account RDS manages, in other letters', 'RdsReplAdmin', 'is an account MySQL or RDS manages itself, got "RdsReplAdmin"'],
+    ['the proxy\'s own account', 'rdsproxyadmin', 'is an account MySQL or RDS manages itself, got "rdsproxyadmin"'],
+    ['the role RDS grants the master user', 'rds_superuser_role', 'is an account MySQL or RDS manages itself, got "rds_superuser_role"'],
+    ['root', 'root', 'is an account MySQL or RDS manages itself, got "root"'],
+    ['the master user of the databases this project creates', 'dbadmin',
+      'must not be a master user: "dbadmin" is the master user of every database this project creates (database.masterUsername\'s default); the function gets only its data API\'s privileges'],
+    ['a MySQL system account', 'mysql.sys', 'must be a MySQL user name: a letter, then letters, digits or _, at most 32 characters, got "mysql.sys"'],
+  ])('refuses %s as existingProxy.dbUser, naming the field', (_what, dbUser, message) => {
+    expect(configIssues({ dev: {
+      region: 'eu-west-1',
+      network: { createVpc: false, existingVpcId: 'vpc-0123456789abcdef0', existingSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },
+      database: { createDatabase: false },
+      existingProxy: {
+        endpoint: 'orders.proxy-abc.eu-west-1.rds.amazonaws.com', arn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0',
+        securityGroupId: 'sg-0123456789abcdef0', dbUser, dbName: 'orders', connectionBudget: 40,
+      },
+    } })).toEqual([`environments.dev.existingProxy.dbUser: ${message}`]);
+  });
 });
 
 describe('the function user\'s secret', () => {
@@ -102,6 +126,24 @@ describe('the function user\'s secret', () => {
       Resource: [ref(s.tf, 'aws_db_instance', 'master_user_secret[0].kms_key_id'), KMS_KEY],
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
     });
+  });
+
+  it('CKV_AWS_149: takes database.kmsKeyArn when it has no key of its own, and the proxy role may decrypt with it', () => {
+    const s = synthEnvironment('dev', { ...DEV_INPUT, database: { kmsKeyArn: KMS_KEY } });
+    expect(onlyResource(s.tf, 'aws_secretsmanager_secret').kms_key_id).toBe(KMS_KEY);
+    expect(statementsOf(s.tf, '-proxy').find((st) => st.Sid === 'DecryptDatabaseSecret')?.Resource)
+      .toEqual([ref(s.tf, 'aws_db_instance', 'master_user_secret[0].kms_key_id'), KMS_KEY]);
+    const own = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    const both = synthEnvironment('dev', { ...DEV_INPUT, database: { kmsKeyArn: KMS_KEY, functionUserSecretKmsKeyArn: own } });
+    expect(onlyResource(both.tf, 'aws_secretsmanager_secret').kms_key_id).toBe(own);
+  });
+
+  // Waived rows of the policy table, pinned so a change is a decision: the
+  // value is the bootstrap's to make and remake (`--rotate-password`), so no
+  // rotation Lambda, and no recovery window that would hold the name.
+  it.each(repository)('CKV2_AWS_57: %s has no rotation resource and a recovery window of 0 days', (_name, s) => {
+    expect(resourcesOf(s.tf, 'aws_secretsmanager_secret_rotation')).toEqual({});
+    expect(onlyResource(s.tf, 'aws_secretsmanager_secret').recovery_window_in_days).toBe(0);
   });
 
   it('is not created next to an existing proxy', () => {

@@ -183,6 +183,24 @@ describe('policy-table rules, on the synthesized JSON and on the plan JSON', () 
     expect(problems(['dev', 'prod', 'keyed'], check)).toEqual([]);
   });
 
+  it('CKV_AWS_149: the function user\'s secret is encrypted with the customer key when database.kmsKeyArn is set', () => {
+    const check = (view: View): string[] => {
+      const secret = only(view, 'aws_secretsmanager_secret');
+      return unless(secret.kms_key_id === KEY, `kms_key_id is ${secret.kms_key_id}`);
+    };
+    expect(problems(['keyed'], check)).toEqual([]);
+    // Without a key, Secrets Manager uses the AWS-managed aws/secretsmanager key.
+    expect(problems(['prod'], check)).toHaveLength(2);
+  });
+
+  it('CKV2_AWS_57 (waived): no rotation resource; the secret is deleted at once (recovery window 0)', () => {
+    const check = (view: View): string[] => [
+      ...unless(view.resources('aws_secretsmanager_secret_rotation').length === 0, 'a rotation resource exists'),
+      ...unless(only(view, 'aws_secretsmanager_secret').recovery_window_in_days === 0, `recovery_window_in_days is ${only(view, 'aws_secretsmanager_secret').recovery_window_in_days}`),
+    ];
+    expect(problems(['dev', 'prod', 'keyed'], check)).toEqual([]);
+  });
+
   it('RDS storage, master secret and Performance Insights use database.kmsKeyArn when set (the CMK rows above, for RDS)', () => {
     const check = (view: View): string[] => {
       const d = db(view);

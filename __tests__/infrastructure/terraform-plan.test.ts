@@ -249,6 +249,11 @@ describe('terraform plan of every synthesized stack, with no AWS account', () =>
     expect([...new Set(run.stsActions)]).toEqual(['GetCallerIdentity']);
   });
 
+  it('sends no request off this machine (the egress guard saw none, in either run)', () => {
+    expect(run.egressAttempts).toEqual([]);
+    expect(repositoryRun.egressAttempts).toEqual([]);
+  });
+
   it('leaves the synthesized stacks untouched: the overrides live only in the temporary copies', () => {
     for (const stack of onDemand.stacks) {
       expect({ stack: stack.name, files: readdirSync(stack.dir).sort() }).toEqual({ stack: stack.name, files: ['assets', 'cdk.tf.json'] });

@@ -1,13 +1,16 @@
 // The pieces the plan checks are made of, each on its own: finding terraform
-// and a provider mirror, the CLI configuration, the loopback STS, the
-// temporary copy. No terraform needed here.
+// and a provider mirror, the CLI configuration, the loopback STS and IAM, the
+// egress guard, the temporary copy. No terraform needed here.
+import { request } from 'node:http';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cliConfigText } from '../../src/infrastructure/terraform/cli-config';
 import { findProviderMirror, findTerraform, mirroredAwsVersions, terraformPlatform } from '../../src/infrastructure/terraform/discovery';
 import { TerraformNotFoundError } from '../../src/infrastructure/terraform/errors';
-import { PLAN_ACCOUNT_ID, startStsStub } from '../../src/infrastructure/terraform/sts-stub';
+import { startEgressGuard } from '../../src/infrastructure/terraform/egress-guard';
+import { PLAN_ACCOUNT_ID, startIamStub, startStsStub } from '../../src/infrastructure/terraform/sts-stub';
+import { terraformEnv } from '../../src/infrastructure/terraform/terraform-process';
 import { OVERRIDE_FILE, prepareWorkspace } from '../../src/infrastructure/terraform/workspace';
 
 function tempDir(): string {
@@ -114,13 +117,82 @@ describe('the loopback STS', () => {
   });
 });
 
+describe('the loopback IAM', () => {
+  // The provider asks IAM GetUser for its account before STS; refused here, it asks the loopback STS.
+  it('refuses every action with an error that names it, on 127.0.0.1', async () => {
+    const iam = await startIamStub();
+    try {
+      expect(iam.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(iam.endpoint, { method: 'POST', body: 'Action=GetUser&Version=2010-05-08', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('not GetUser');
+      expect(iam.actions).toEqual(['GetUser']);
+    } finally {
+      await iam.close();
+    }
+  });
+});
+
+describe('the egress guard', () => {
+  it('refuses an HTTPS tunnel (CONNECT) and records where it was going', async () => {
+    const guard = await startEgressGuard();
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const url = new URL(guard.proxyUrl);
+        const req = request({ host: url.hostname, port: Number(url.port), method: 'CONNECT', path: 'logs.eu-west-1.amazonaws.com:443' });
+        req.on('connect', (res, socket) => { socket.destroy(); resolve(res.statusCode ?? 0); });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).toBe(403);
+      expect(guard.attempts).toEqual(['logs.eu-west-1.amazonaws.com:443']);
+    } finally {
+      await guard.close();
+    }
+  });
+
+  it('refuses a plain HTTP request sent through it and records its URL', async () => {
+    const guard = await startEgressGuard();
+    try {
+      const url = new URL(guard.proxyUrl);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: Number(url.port), method: 'GET', path: 'http://169.254.169.254/latest/meta-data/' }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).toBe(403);
+      expect(guard.attempts).toEqual(['http://169.254.169.254/latest/meta-data/']);
+    } finally {
+      await guard.close();
+    }
+  });
+
+  it('is every guarded command\'s proxy, whatever proxy settings the caller has, and init keeps the caller\'s', () => {
+    const caller = { ...process.env };
+    process.env.https_proxy = 'http://corporate.example:3128';
+    process.env.NO_PROXY = '.amazonaws.com';
+    try {
+      const base = { bin: 'terraform', cliConfigFile: '/tmp/tfrc', tmpDir: '/tmp' };
+      const guarded = terraformEnv({ ...base, egressProxy: 'http://127.0.0.1:9' });
+      const proxyVars = Object.fromEntries(Object.entries(guarded).filter(([k]) => /_proxy$/i.test(k)));
+      expect(proxyVars).toEqual({
+        HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9',
+        NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
+      });
+      expect(terraformEnv(base)).toMatchObject({ https_proxy: 'http://corporate.example:3128', NO_PROXY: '.amazonaws.com' });
+    } finally {
+      process.env = caller;
+    }
+  });
+});
+
 describe('the temporary copy a stack is planned in', () => {
-  it('gets a local backend, fake credentials, the skip flags and the STS endpoint, and the stack directory is only read', () => {
+  it('gets a local backend, fake credentials, the skip flags, no retries and the STS and IAM endpoints, and the stack directory is only read', () => {
     const stackDir = tempDir();
     mkdirSync(path.join(stackDir, 'assets'));
     writeFileSync(path.join(stackDir, 'assets', 'handler.zip'), 'zip');
     writeFileSync(path.join(stackDir, 'cdk.tf.json'), '{"terraform":{"backend":{"s3":{"bucket":"b","key":"k","region":"eu-west-1"}}}}');
-    const dir = prepareWorkspace({ form: 'json', stackDir, dir: path.join(tempDir(), 'copy'), stsEndpoint: 'http://127.0.0.1:1' });
+    const dir = prepareWorkspace({ form: 'json', stackDir, dir: path.join(tempDir(), 'copy'), endpoints: { sts: 'http://127.0.0.1:1', iam: 'http://127.0.0.1:2' } });
     expect(readdirSync(dir).sort()).toEqual(['assets', 'cdk.tf.json', OVERRIDE_FILE].sort());
     expect(JSON.parse(readFileSync(path.join(dir, OVERRIDE_FILE), 'utf8'))).toEqual({
       terraform: { backend: { local: { path: 'terraform.tfstate' } } },
@@ -131,7 +203,8 @@ describe('the temporary copy a stack is planned in', () => {
           skip_credentials_validation: true,
           skip_metadata_api_check: true,
           skip_region_validation: true,
-          endpoints: [{ sts: 'http://127.0.0.1:1' }],
+          max_retries: 1,
+          endpoints: [{ sts: 'http://127.0.0.1:1', iam: 'http://127.0.0.1:2' }],
         }],
       },
     });

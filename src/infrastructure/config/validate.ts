@@ -14,7 +14,7 @@ import { checkKmsKeyArn, KMS_KEY_ARN, resolveIam, resolveProvider } from './vali
 import {
   checkComputeCompatibility, connectionDemand, defaultMemoryMb, resolveComputeMode, resolveManagedInstances, resolveRuntime,
 } from './validate-compute';
-import { resolveFunctionUser } from './validate-function-user';
+import { checkAdoptedUser, DEFAULT_MASTER_USERNAME, resolveFunctionUser } from './validate-function-user';
 import { namePrefixProblems } from './validate-names';
 import { NETWORK_DEFAULTS, resolveNetwork } from './validate-network';
 import {
@@ -29,7 +29,7 @@ export const DEFAULTS = {
   network: NETWORK_DEFAULTS,
   database: {
     createDatabase: true, instanceClass: 'db.t4g.micro', engineVersion: '8.4', allocatedStorageGb: 20, maxAllocatedStorageGb: 100,
-    multiAz: false, backupRetentionDays: 7, deletionProtection: false, performanceInsights: false, dbName: 'app', masterUsername: 'dbadmin',
+    multiAz: false, backupRetentionDays: 7, deletionProtection: false, performanceInsights: false, dbName: 'app', masterUsername: DEFAULT_MASTER_USERNAME,
     monitoringIntervalSeconds: 0, finalSnapshot: true,
   },
   proxy: { maxConnectionsPercent: 50, maxIdleConnectionsPercent: 10, connectionBorrowTimeoutSeconds: 30, idleClientTimeoutSeconds: 1800, debugLogging: false },
@@ -98,7 +98,7 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
     if (!arnMatch) c.fail('existingProxy.arn', `must be an RDS Proxy ARN (arn:aws:rds:<region>:<account>:db-proxy:prx-...), got ${show(arn)}`);
     else if (arnMatch[2] !== input.region) c.fail('existingProxy.arn', `must be in the environment's region ${input.region}, got ${show(arn)}`);
     const securityGroupId = c.match('existingProxy.securityGroupId', e.securityGroupId ?? '', SG_ID, 'a security group id (sg-...)');
-    const dbUser = c.match('existingProxy.dbUser', e.dbUser ?? '', DB_IDENTIFIER, 'a MySQL user name (letters, digits, _)');
+    const dbUser = checkAdoptedUser(e.dbUser ?? '', (f, m) => c.fail(f, m));
     const dbName = c.match('existingProxy.dbName', e.dbName ?? '', DB_IDENTIFIER, 'a MySQL schema name (letters, digits, _)');
     const connectionBudget = e.connectionBudget === undefined
       ? (c.fail('existingProxy.connectionBudget', 'is required: how many database connections this function may hold through the existing proxy'), 0)
@@ -126,6 +126,7 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
   const masterUsername = c.match('database.masterUsername', d.masterUsername ?? D.masterUsername, DB_IDENTIFIER, 'a MySQL user name (letters, digits, _)');
   if (['admin', 'rdsadmin', 'root'].includes(masterUsername)) c.fail('database.masterUsername', `is reserved by MySQL on RDS, got ${show(masterUsername)}`);
   const functionUser = resolveFunctionUser(d, masterUsername, (f, m) => c.fail(f, m));
+  const databaseKey = checkKmsKeyArn('database.kmsKeyArn', d.kmsKeyArn, (f, m) => c.fail(f, m));
   const dbUser = functionUser.name;
   let maxConnections: number;
   let maxConnectionsSource: 'table' | 'config';
@@ -162,8 +163,10 @@ function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
     deletionProtection: c.bool('database.deletionProtection', d.deletionProtection ?? D.deletionProtection),
     performanceInsights: c.bool('database.performanceInsights', d.performanceInsights ?? D.performanceInsights),
     dbName, dbUser, masterUsername, maxConnections, maxConnectionsSource, proxy,
-    ...optional('functionUserSecretKmsKeyArn', functionUser.secretKmsKeyArn),
-    ...optional('kmsKeyArn', checkKmsKeyArn('database.kmsKeyArn', d.kmsKeyArn, (f, m) => c.fail(f, m))),
+    // The function user's secret is the master secret's sibling: an estate that
+    // keys its database with its own CMK gets that key on both, unless told otherwise.
+    ...optional('functionUserSecretKmsKeyArn', functionUser.secretKmsKeyArn ?? databaseKey),
+    ...optional('kmsKeyArn', databaseKey),
     monitoringIntervalSeconds: c.oneOf('database.monitoringIntervalSeconds', d.monitoringIntervalSeconds ?? D.monitoringIntervalSeconds, MONITORING_INTERVALS as readonly number[]),
     finalSnapshot: c.bool('database.finalSnapshot', d.finalSnapshot ?? D.finalSnapshot),
   };

@@ -2,20 +2,24 @@
 // AWS provider, no AWS account: for each stack and each form (the JSON
 // Terraform loads, the HCL reviewers read), a temporary copy gets
 // `terraform init`, `validate`, `plan -out` and `show` (text and JSON). A
-// stack whose provider constraint no mirrored provider meets is reported by
-// name with the version it needs, and the others still run.
+// stack whose provider constraint no mirrored provider meets, or that needs an
+// AWS account to plan (imports, data sources read from AWS, assume_role), is
+// reported by name with what it needs, and the others still run. No command
+// after init can reach past this machine (the egress guard).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { accountNeeds, accountNeedsReason } from './account-needs';
 import { writeCliConfig } from './cli-config';
 import { findProviderMirror, findTerraform, type ProviderMirror } from './discovery';
+import { startEgressGuard, type EgressGuard } from './egress-guard';
 import { TerraformCheckError } from './errors';
 import { planCounts, type PlanCounts, type PlanJson } from './plan-json';
 import { formatVersion, lowerBound, parseConstraint, parseVersion, satisfies, compareVersions } from './provider-version';
-import { startStsStub } from './sts-stub';
+import { startIamStub, startStsStub, type StsStub } from './sts-stub';
 import { runTerraform, type TerraformEnvironment } from './terraform-process';
 import { TERRAFORM_REQUIRED_VERSION } from './versions';
-import { prepareWorkspace, StackForm } from './workspace';
+import { prepareWorkspace, StackForm, type LoopbackEndpoints } from './workspace';
 
 export interface StackSource {
   readonly name: string;
@@ -33,9 +37,13 @@ export interface PlannedForm {
   readonly counts: PlanCounts;
 }
 
+/** Why a stack was not planned: a newer provider than this machine has, or an AWS account. */
+export const PlanBlocker = { provider: 'provider', account: 'account' } as const;
+export type PlanBlocker = (typeof PlanBlocker)[keyof typeof PlanBlocker];
+
 export type StackOutcome =
   | { readonly stack: string; readonly planned: true; readonly forms: readonly PlannedForm[] }
-  | { readonly stack: string; readonly planned: false; readonly needs: string; readonly reason: string };
+  | { readonly stack: string; readonly planned: false; readonly blocker: PlanBlocker; readonly needs: string; readonly reason: string };
 
 export interface PlanRun {
   readonly terraformVersion: string;
@@ -45,6 +53,8 @@ export interface PlanRun {
   readonly outcomes: readonly StackOutcome[];
   /** STS actions the stub answered: GetCallerIdentity only, or the plan asked AWS for more. */
   readonly stsActions: readonly string[];
+  /** Destinations beyond this machine a command tried to reach (refused by the egress guard); empty on a sound run. */
+  readonly egressAttempts: readonly string[];
 }
 
 export interface PlanOptions {
@@ -52,10 +62,12 @@ export interface PlanOptions {
   /** Where the temporary copies go (default: a new directory under os.tmpdir(), removed afterwards). */
   readonly workRoot?: string;
   readonly onProgress?: (line: string) => void;
+  /** Aborting it (Ctrl-C) interrupts the running terraform commands; the run then rejects, its temporary copies removed. */
+  readonly signal?: AbortSignal;
 }
 
-async function terraformVersion(tf: TerraformEnvironment, cwd: string): Promise<string> {
-  const { stdout } = await runTerraform(tf, ['version', '-json'], { cwd, step: 'terraform version' });
+async function terraformVersion(tf: TerraformEnvironment, cwd: string, signal: AbortSignal): Promise<string> {
+  const { stdout } = await runTerraform(tf, ['version', '-json'], { cwd, step: 'terraform version', signal });
   const version = String(JSON.parse(stdout).terraform_version);
   if (!satisfies(parseVersion(version), parseConstraint(TERRAFORM_REQUIRED_VERSION))) {
     throw new TerraformCheckError(
@@ -66,10 +78,13 @@ async function terraformVersion(tf: TerraformEnvironment, cwd: string): Promise<
   return version;
 }
 
+function stackJson(stack: StackSource): PlanJson {
+  return JSON.parse(readFileSync(path.join(stack.stackDir, 'cdk.tf.json'), 'utf8'));
+}
+
 /** The stack's own hashicorp/aws constraint, as synthesized. */
 function awsConstraint(stack: StackSource): string | undefined {
-  const tf = JSON.parse(readFileSync(path.join(stack.stackDir, 'cdk.tf.json'), 'utf8'));
-  return tf.terraform?.required_providers?.aws?.version;
+  return stackJson(stack).terraform?.required_providers?.aws?.version;
 }
 
 /** Why a mirror cannot serve this stack, or undefined when it can (or when the registry serves). */
@@ -83,10 +98,18 @@ export function providerGap(stack: StackSource, mirror: ProviderMirror | undefin
   return {
     stack: stack.name,
     planned: false,
+    blocker: PlanBlocker.provider,
     needs,
     reason: `stack "${stack.name}" needs ${needs} (constraint "${constraint}"); the provider here is ${mirror.versions.join(', ')} `
       + `(mirror ${mirror.root}): not planned. Add that release to the mirror, or set TF_PROVIDER_MIRROR=none on a machine with registry access.`,
   };
+}
+
+/** Why the stack cannot be planned without an AWS account, or undefined when it can. */
+export function accountGap(stack: StackSource): Extract<StackOutcome, { planned: false }> | undefined {
+  const needs = accountNeeds(stackJson(stack));
+  if (needs.length === 0) return undefined;
+  return { stack: stack.name, planned: false, blocker: PlanBlocker.account, needs: 'an AWS account', reason: accountNeedsReason(stack.name, needs) };
 }
 
 function installedAwsVersion(lockFile: string): string | undefined {
@@ -108,10 +131,19 @@ function oneInitAtATime<T>(init: () => Promise<T>): Promise<T> {
   return turn;
 }
 
-async function planForm(tf: TerraformEnvironment, stack: StackSource, form: StackForm, dir: string, stsEndpoint: string): Promise<PlannedForm & { provider?: string }> {
-  const context = { cwd: dir, stack: stack.name, form };
-  prepareWorkspace({ form, stackDir: stack.stackDir, dir, stsEndpoint, ...(stack.hclFile ? { hclFile: stack.hclFile } : {}) });
-  await oneInitAtATime(() => runTerraform(tf, ['init', '-input=false', '-no-color', '-backend=true'], { ...context, step: 'terraform init' }));
+/** A run's terraform settings: `init` may use the registry; every later command goes through the egress guard. */
+interface RunTools {
+  readonly init: TerraformEnvironment;
+  readonly guarded: TerraformEnvironment;
+  readonly endpoints: LoopbackEndpoints;
+  readonly signal: AbortSignal;
+}
+
+async function planForm(tools: RunTools, stack: StackSource, form: StackForm, dir: string): Promise<PlannedForm & { provider?: string }> {
+  const context = { cwd: dir, stack: stack.name, form, signal: tools.signal };
+  const tf = tools.guarded;
+  prepareWorkspace({ form, stackDir: stack.stackDir, dir, endpoints: tools.endpoints, ...(stack.hclFile ? { hclFile: stack.hclFile } : {}) });
+  await oneInitAtATime(() => runTerraform(tools.init, ['init', '-input=false', '-no-color', '-backend=true'], { ...context, step: 'terraform init' }));
   await runTerraform(tf, ['validate', '-no-color'], { ...context, step: 'terraform validate' });
   await runTerraform(tf, ['plan', '-input=false', '-no-color', '-lock=false', '-out=plan.tfplan'], { ...context, step: 'terraform plan' });
   // Every command loads the provider's schema (most of a command's CPU time), so the
@@ -141,15 +173,15 @@ function concurrency(env: NodeJS.ProcessEnv): number {
 
 /**
  * Runs `work` on every item, at most `limit` at a time, results in item order.
- * After a failure nothing new starts, and what runs is awaited before the
- * first failure is thrown, so no terraform outlives the run's directory.
+ * After a failure or an interrupt nothing new starts, and what runs is awaited
+ * before the first failure is thrown, so no terraform outlives the run's directory.
  */
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inParallel<T, R>(items: readonly T[], limit: number, signal: AbortSignal, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length && !failed) {
+    while (next < items.length && !failed && !signal.aborted) {
       const i = next;
       next += 1;
       try {
@@ -163,6 +195,7 @@ async function inParallel<T, R>(items: readonly T[], limit: number, work: (item:
   const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) throw failure.reason;
+  if (signal.aborted) throw new TerraformCheckError('the run was interrupted', { step: 'plan' }, { cause: signal.reason });
   return results;
 }
 
@@ -171,29 +204,37 @@ export async function planStacks(stacks: readonly StackSource[], options: PlanOp
   const progress = options.onProgress ?? (() => undefined);
   const bin = findTerraform(env);
   const mirror = findProviderMirror(env);
+  const limit = concurrency(env);
+  const signal = options.signal ?? new AbortController().signal;
   const root = options.workRoot ?? mkdtempSync(path.join(os.tmpdir(), 'terraform-plan-'));
-  mkdirSync(root, { recursive: true });
-  const cliConfigFile = path.join(root, 'terraform.tfrc');
-  writeCliConfig(cliConfigFile, mirror, path.join(root, 'plugin-cache'));
-  mkdirSync(path.join(root, 'plugin-cache'), { recursive: true });
-  mkdirSync(path.join(root, 'tmp'), { recursive: true });
-  const tf: TerraformEnvironment = { bin, cliConfigFile, tmpDir: path.join(root, 'tmp') };
-  const sts = await startStsStub();
+  let sts: StsStub | undefined;
+  let iam: StsStub | undefined;
+  let guard: EgressGuard | undefined;
   try {
-    const version = await terraformVersion(tf, root);
+    mkdirSync(root, { recursive: true });
+    const cliConfigFile = path.join(root, 'terraform.tfrc');
+    writeCliConfig(cliConfigFile, mirror, path.join(root, 'plugin-cache'));
+    mkdirSync(path.join(root, 'plugin-cache'), { recursive: true });
+    mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    const init: TerraformEnvironment = { bin, cliConfigFile, tmpDir: path.join(root, 'tmp') };
+    sts = await startStsStub();
+    iam = await startIamStub();
+    guard = await startEgressGuard();
+    const tools: RunTools = { init, guarded: { ...init, egressProxy: guard.proxyUrl }, endpoints: { sts: sts.endpoint, iam: iam.endpoint }, signal };
+    const version = await terraformVersion(tools.guarded, root, signal);
     progress(`terraform ${version} (${bin}); aws provider from ${mirror ? `the mirror ${mirror.root} (${mirror.foundBy}): ${mirror.versions.join(', ')}` : 'the registry'}`);
     const jobs: { stack: StackSource; form: StackForm }[] = [];
     const refusals = new Map<string, StackOutcome>();
     for (const stack of stacks) {
-      const refused = providerGap(stack, mirror);
+      const refused = accountGap(stack) ?? providerGap(stack, mirror);
       if (refused) {
         progress(`${stack.name}: not planned (needs ${refused.needs})`);
         refusals.set(stack.name, refused);
       } else for (const form of stack.hclFile ? [StackForm.json, StackForm.hcl] : [StackForm.json]) jobs.push({ stack, form });
     }
-    const results = await inParallel(jobs, concurrency(env), async ({ stack, form }) => {
+    const results = await inParallel(jobs, limit, signal, async ({ stack, form }) => {
       const started = process.hrtime.bigint();
-      const planned = await planForm(tf, stack, form, path.join(root, `${stack.name}-${form}`), sts.endpoint);
+      const planned = await planForm(tools, stack, form, path.join(root, `${stack.name}-${form}`));
       progress(`${stack.name} (${form}): init, validate, plan: ${planned.counts.add} to add, ${planned.counts.change} to change, `
         + `${planned.counts.destroy} to destroy (${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s)`);
       return planned;
@@ -211,9 +252,12 @@ export async function planStacks(stacks: readonly StackSource[], options: PlanOp
       ...(mirror ? { mirror } : {}),
       outcomes,
       stsActions: [...sts.actions],
+      egressAttempts: [...guard.attempts],
     };
   } finally {
-    await sts.close();
+    await sts?.close();
+    await iam?.close();
+    await guard?.close();
     if (!options.workRoot) rmSync(root, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,11 @@
-// A loopback stand-in for AWS STS, so `terraform plan` runs with no AWS
-// account: the provider (pointed at it through `endpoints { sts = ... }`) and
-// `data.aws_caller_identity` ask it GetCallerIdentity and get a fixed,
+// Loopback stand-ins for AWS STS and IAM, so `terraform plan` runs with no AWS
+// account: the provider (pointed at them through `endpoints { sts, iam }`) and
+// `data.aws_caller_identity` ask STS GetCallerIdentity and get a fixed,
 // obviously fake account. Any other call gets an AWS-style error naming the
 // action, so a plan that needs more of AWS fails loudly instead of hanging.
+// IAM is here because the provider looks its account up with IAM GetUser
+// before STS: refused on loopback, it falls back to STS, and the fake key
+// never travels to the real IAM.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 export const PLAN_ACCOUNT_ID = '123456789012';
 
 export interface StsStub {
+  /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
   readonly accountId: string;
   /** Every action asked for, in order (tests and failure messages read it). */
@@ -17,23 +21,27 @@ export interface StsStub {
   close(): Promise<void>;
 }
 
-const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
-/** Bounded: STS requests are a few hundred bytes. */
+/** Bounded: these requests are a few hundred bytes. */
 const MAX_BODY_BYTES = 64 * 1024;
+const REQUEST_ID = '00000000-0000-4000-8000-000000000000';
+const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
 function identityXml(accountId: string): string {
-  return `<GetCallerIdentityResponse xmlns="${XMLNS}"><GetCallerIdentityResult>`
+  return `<GetCallerIdentityResponse xmlns="${STS_XMLNS}"><GetCallerIdentityResult>`
     + `<Arn>arn:aws:iam::${accountId}:user/terraform-plan</Arn><UserId>AIDAPLANONLY000000000</UserId><Account>${accountId}</Account>`
-    + '</GetCallerIdentityResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></GetCallerIdentityResponse>';
+    + `</GetCallerIdentityResult><ResponseMetadata><RequestId>${REQUEST_ID}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
 }
 
-function errorXml(action: string): string {
-  return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>InvalidAction</Code>`
-    + `<Message>the plan checks' STS stand-in answers GetCallerIdentity only, not ${action}</Message></Error>`
-    + '<RequestId>00000000-0000-4000-8000-000000000000</RequestId></ErrorResponse>';
+function errorXml(xmlns: string, message: string): string {
+  return `<ErrorResponse xmlns="${xmlns}"><Error><Type>Sender</Type><Code>InvalidAction</Code>`
+    + `<Message>${message}</Message></Error><RequestId>${REQUEST_ID}</RequestId></ErrorResponse>`;
 }
 
-export async function startStsStub(accountId = PLAN_ACCOUNT_ID): Promise<StsStub> {
+type Answer = (action: string) => { status: number; body: string };
+
+/** An AWS query-protocol endpoint (form-encoded `Action=...`) on 127.0.0.1, port from the system. */
+async function startQueryStub(answer: Answer, accountId: string): Promise<StsStub> {
   const actions: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -47,12 +55,10 @@ export async function startStsStub(accountId = PLAN_ACCOUNT_ID): Promise<StsStub
       const action = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('Action')
         ?? new URL(req.url ?? '/', 'http://stub').searchParams.get('Action') ?? '(none)';
       actions.push(action);
+      const { status, body } = answer(action);
+      res.statusCode = status;
       res.setHeader('content-type', 'text/xml');
-      if (action === 'GetCallerIdentity') res.end(identityXml(accountId));
-      else {
-        res.statusCode = 400;
-        res.end(errorXml(action));
-      }
+      res.end(body);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -69,4 +75,15 @@ export async function startStsStub(accountId = PLAN_ACCOUNT_ID): Promise<StsStub
       server.close(() => resolve());
     }),
   };
+}
+
+export function startStsStub(accountId = PLAN_ACCOUNT_ID): Promise<StsStub> {
+  return startQueryStub((action) => (action === 'GetCallerIdentity'
+    ? { status: 200, body: identityXml(accountId) }
+    : { status: 400, body: errorXml(STS_XMLNS, `the plan checks' STS stand-in answers GetCallerIdentity only, not ${action}`) }), accountId);
+}
+
+/** Refuses every IAM action; the provider's account lookup then asks STS. */
+export function startIamStub(accountId = PLAN_ACCOUNT_ID): Promise<StsStub> {
+  return startQueryStub((action) => ({ status: 400, body: errorXml(IAM_XMLNS, `the plan checks' IAM stand-in answers nothing, not ${action}`) }), accountId);
 }

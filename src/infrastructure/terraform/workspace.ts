@@ -1,8 +1,10 @@
 // The temporary copy a stack is checked in. Everything that lets Terraform
 // plan with no AWS account lives in one override file written only here:
 // a local backend in place of the stack's (an S3 backend would need AWS at
-// init), fake static credentials, the provider's skip_* flags and the STS
-// endpoint on loopback. cdktf.out/stacks is only ever read.
+// init), fake static credentials, the provider's skip_* flags, the STS and
+// IAM endpoints on loopback, and no retries (a request the stubs or the
+// egress guard refuse fails at once instead of backing off for minutes).
+// cdktf.out/stacks is only ever read.
 import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -19,14 +21,20 @@ export interface WorkspaceProps {
   /** cdktf.out/review/<env>.tf (form hcl). */
   readonly hclFile?: string;
   readonly dir: string;
-  readonly stsEndpoint: string;
+  readonly endpoints: LoopbackEndpoints;
+}
+
+/** The loopback stand-ins the provider is pointed at. */
+export interface LoopbackEndpoints {
+  readonly sts: string;
+  readonly iam: string;
 }
 
 /** Static credentials that satisfy the provider's configuration check and open nothing. */
 export const PLAN_CREDENTIALS = { access_key: 'AKIAPLANONLY00000000', secret_key: 'plan-only-not-a-secret' } as const;
 
 /** Provider settings for a plan with no AWS account; merged over the stack's own provider block. */
-export function planOverride(stsEndpoint: string): Record<string, unknown> {
+export function planOverride(endpoints: LoopbackEndpoints): Record<string, unknown> {
   return {
     terraform: { backend: { local: { path: 'terraform.tfstate' } } },
     provider: {
@@ -35,7 +43,8 @@ export function planOverride(stsEndpoint: string): Record<string, unknown> {
         skip_credentials_validation: true,
         skip_metadata_api_check: true,
         skip_region_validation: true,
-        endpoints: [{ sts: stsEndpoint }],
+        max_retries: 1,
+        endpoints: [{ sts: endpoints.sts, iam: endpoints.iam }],
       }],
     },
   };
@@ -52,6 +61,6 @@ export function prepareWorkspace(props: WorkspaceProps): string {
   // Both forms reference their zips as assets/<name>.zip, relative to the module.
   const assets = path.join(props.stackDir, 'assets');
   if (existsSync(assets)) cpSync(assets, path.join(props.dir, 'assets'), { recursive: true });
-  writeFileSync(path.join(props.dir, OVERRIDE_FILE), `${JSON.stringify(planOverride(props.stsEndpoint), null, 2)}\n`);
+  writeFileSync(path.join(props.dir, OVERRIDE_FILE), `${JSON.stringify(planOverride(props.endpoints), null, 2)}\n`);
   return props.dir;
 }

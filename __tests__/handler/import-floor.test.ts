@@ -8,13 +8,15 @@ import * as path from 'node:path';
 import { resolveLambdaNode } from '../../src/emulator/lambda-node';
 import { COORDINATOR_FILE, HANDLER_DIR, HANDLER_FILE } from '../../src/protocol/artifacts';
 import { DEFAULT_LAMBDA_RUNTIME } from '../../src/protocol/lambda-runtime';
+import { presignIamToken, rdsTokenRequest } from '../../src/handler/sigv4';
 
 const node = resolveLambdaNode(DEFAULT_LAMBDA_RUNTIME);
 const HANDLER = path.join(HANDLER_DIR, HANDLER_FILE);
 const CREDENTIAL_CHAIN = path.join(HANDLER_DIR, 'credential-chain.mjs');
+const SIGNER = path.join(HANDLER_DIR, 'signature-v4.mjs');
 
 beforeAll(() => {
-  for (const file of [HANDLER, CREDENTIAL_CHAIN, COORDINATOR_FILE]) {
+  for (const file of [HANDLER, CREDENTIAL_CHAIN, SIGNER, COORDINATOR_FILE]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
   }
 });
@@ -60,6 +62,30 @@ describe('the handler bundle, imported as Lambda imports it', () => {
     );
     // The chain itself is what loads the file-system and process modules the handler must not.
     expect(loaded).toContain('fs/promises');
+  });
+});
+
+describe('the signer, a file of its own beside the bundle', () => {
+  it('signs on Node 24 exactly what the source signs', async () => {
+    const request = rdsTokenRequest({ hostname: 'app.proxy-c0ffee123456.eu-west-1.rds.amazonaws.com', port: 3306, user: 'app_rw', region: 'eu-west-1' });
+    const credentials = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret', sessionToken: 'session' };
+    const date = new Date('2026-12-07T06:30:00Z');
+    const expected = await presignIamToken(request, credentials, date);
+    // The built signer with a node:crypto SHA-256 of the child's own, the request as presignIamToken builds it.
+    const script = `const c=require('node:crypto');
+      class Sha{constructor(s){this.s=s;this.h=s===undefined?c.createHash('sha256'):c.createHmac('sha256',typeof s==='string'?s:Buffer.from(s))}
+        update(d){this.h.update(typeof d==='string'?d:Buffer.from(d.buffer,d.byteOffset,d.byteLength))}
+        async digest(){const b=this.s===undefined?this.h.copy().digest():this.h.digest();return new Uint8Array(b)}}
+      import(${JSON.stringify(SIGNER)}).then(async({SignatureV4})=>{
+        const s=new SignatureV4({service:'rds-db',region:'eu-west-1',credentials:${JSON.stringify(credentials)},sha256:Sha});
+        const host='${request.hostname}:3306';
+        const p=await s.presign({method:'GET',protocol:'https:',hostname:'${request.hostname}',port:3306,path:'/',query:{Action:'connect',DBUser:'app_rw'},headers:{host}},{signingDate:new Date('${date.toISOString()}'),expiresIn:900});
+        const e=(t)=>encodeURIComponent(t).replace(/[!'()*]/g,(x)=>'%'+x.charCodeAt(0).toString(16).toUpperCase());
+        console.log(host+'/?'+Object.keys(p.query).sort().map((k)=>e(k)+'='+e(p.query[k])).join('&'));
+      })`;
+    const r = spawnSync(node.binary, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(expected);
   });
 });
 

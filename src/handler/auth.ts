@@ -8,7 +8,7 @@
 import { lambdaCredentials, type CredentialSource } from './aws-credentials';
 import type { HandlerConfig } from './config';
 import { AuthTokenError, ConfigError } from './errors';
-import { presignIamToken, rdsTokenRequest, type IamTokenRequest } from './sigv4';
+import { prefetchSigner, presignIamToken, rdsTokenRequest, type IamTokenRequest } from './sigv4';
 import { FunctionEnv } from '../protocol/function-env';
 
 /** Tokens live 15 min; refreshing at 10 leaves 5 min of skew and handshake margin. */
@@ -68,6 +68,7 @@ export function createIamTokenProvider(config: HandlerConfig, clock: Clock = Dat
   if (!config.region) throw new ConfigError(FunctionEnv.region, 'is required when DB_AUTH=iam (the token is signed for a region)');
   const context = { host: config.host, port: config.port, user: config.user, region: config.region };
   const request = rdsTokenRequest({ hostname: config.host, port: config.port, user: config.user, region: config.region });
+  prefetchSigner();
   return new IamTokenProvider(iamTokenSigner(request, credentials, clock), clock, REFRESH_AFTER_MS, context);
 }
 

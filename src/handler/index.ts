@@ -7,7 +7,6 @@
 // them; each is a resource of the environment's drain registry, beside any a
 // team registers on `environmentDrain`.
 import { isMainThread, threadId } from 'node:worker_threads';
-import { registerInProcessExtension } from '../../extension/in-process';
 import { createIamTokenProvider, iamAuthPlugins } from './auth';
 import { DbAuth } from '../protocol/function-env';
 import { ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
@@ -64,6 +63,8 @@ if (isMainThread) {
 }
 
 if (config.shutdownMode === ShutdownMode.inProcess) {
+  // Imported only in this mode: the build writes it to a file of its own, so the layer's mode never compiles it.
+  const { registerInProcessExtension } = await import('../../extension/in-process');
   await registerInProcessExtension();
 }
 logger.info('handler initialised', { ...describeConfig(config), cache: describeCacheConfig(cacheConfig) });

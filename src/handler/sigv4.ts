@@ -5,9 +5,31 @@
 // `@smithy/signature-v4` (the SDK's own signer, 17 KiB) with a SHA-256 over
 // node:crypto, which the floor loads anyway: `@aws-sdk/rds-signer` would add
 // 686 KiB to the bundle and the SDK's whole credential chain to every import.
+//
+// The signer is a file of its own beside the bundle, imported when a token
+// is first needed, or earlier, without waiting, by `prefetchSigner()` (Init
+// calls it when it will sign): its load then overlaps the runtime's first
+// `next` instead of lengthening Init, and a function that never signs
+// (password auth, no cache) never loads it.
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { ErrorCode, HandlerError } from './errors';
+
+type SignerModule = typeof import('@smithy/signature-v4');
+let signerModule: Promise<SignerModule> | undefined;
+
+function loadSigner(): Promise<SignerModule> {
+  // A failed import is not remembered: the next token tries again.
+  signerModule ??= import('@smithy/signature-v4').catch((error: unknown) => {
+    signerModule = undefined;
+    throw error;
+  });
+  return signerModule;
+}
+
+/** Starts loading the signer without waiting for it; a failure shows at the first signing instead. */
+export function prefetchSigner(): void {
+  loadSigner().catch(() => undefined);
+}
 
 /** RDS and ElastiCache both refuse tokens presigned for longer than 15 minutes. */
 export const MAX_TOKEN_EXPIRES_IN_S = 900;
@@ -145,6 +167,7 @@ function queryString(query: Record<string, string | string[] | null>): string {
 export async function presignIamToken(request: IamTokenRequest, credentials: AwsCredentials, signingDate: Date): Promise<string> {
   const expiresIn = validate(request, credentials);
   const host = request.port === undefined ? request.hostname : `${request.hostname}:${request.port}`;
+  const { SignatureV4 } = await loadSigner();
   const signer = new SignatureV4({ service: request.service, region: request.region, credentials, sha256: NodeSha256 });
   const presigned = await signer.presign(
     { method: 'GET', protocol: 'https:', hostname: request.hostname, port: request.port, path: '/', query: { ...request.query }, headers: { host } },

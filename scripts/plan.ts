@@ -20,10 +20,10 @@ import type { EnvironmentsInput } from '../src/infrastructure/config/types';
 import { synth } from './synth';
 import { InfrastructureError } from '../src/infrastructure/errors';
 import { REVIEW_DIR } from '../src/infrastructure/synthesize';
-import { TerraformCheckError } from '../src/infrastructure/terraform/errors';
-import { planDifferences } from '../src/infrastructure/terraform/plan-compare';
-import { findSecrets } from '../src/infrastructure/terraform/plan-json';
-import { PlanBlocker, planStacks, type PlanRun, type StackSource } from '../src/infrastructure/terraform/plan-runner';
+import { TerraformCheckError } from '../src/offline-plan/errors';
+import { planDifferences } from '../src/offline-plan/plan-compare';
+import { findSecrets } from '../src/offline-plan/plan-json';
+import { PlanBlocker, planStacks, type PlanRun, type StackSource } from '../src/offline-plan/plan-runner';
 
 export function stackSources(outdir: string): StackSource[] {
   const stacksDir = path.join(outdir, 'stacks');

@@ -1,20 +1,25 @@
 // The function's environment exactly as synthesized, plus what Lambda itself
-// sets, loads in the handler's own config reader with the values the
-// environment's config intended: the infrastructure and the handler agree on
-// every variable's name and format.
+// sets, loads in the handler's own config readers (the database's and the
+// cache's) with the values the environment's config intended: the
+// infrastructure and the handler agree on every variable's name and format.
 import { environments } from '../../src/infrastructure/config/environments';
 import type { EnvironmentConfig, EnvironmentInput } from '../../src/infrastructure/config/types';
+import { loadCacheConfig } from '../../src/handler/cache/cache-config';
 import { loadConfig } from '../../src/handler/config';
-import { FunctionEnv } from '../../src/protocol/function-env';
+import { CACHE_WAIT_BOUNDS_MS, FunctionEnv } from '../../src/protocol/function-env';
 import { INITIALIZATION_TYPE, INITIALIZATION_TYPE_ENV } from '../../src/protocol/lambda-runtime';
 import { DEV_INPUT, onlyResource, synthEnvironment, type Json } from './support';
 
 /** A Terraform reference stands for a value known after apply: give it one of the right shape. */
 function applied(value: string): string {
   if (/^\$\{aws_db_proxy\.[^}]+\.endpoint\}$/.test(value)) return 'graceful-shutdown.proxy-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com';
+  if (/^\$\{aws_elasticache_serverless_cache\.[^}]+\.endpoint\[0\]\.address\}$/.test(value)) return CACHE_ENDPOINT;
   if (value.includes('${')) throw new Error(`no applied value for ${value}: extend applied() for it`);
   return value;
 }
+
+/** The form of a serverless cache's endpoint address. */
+const CACHE_ENDPOINT = 'graceful-shutdown-a1b2c3.serverless.euw1.cache.amazonaws.com';
 
 /** What Lambda adds to the function's own variables (the runtime's environment). */
 function lambdaEnvironment(config: EnvironmentConfig, fn: Json): Record<string, string> {
@@ -38,11 +43,19 @@ function lambdaEnvironment(config: EnvironmentConfig, fn: Json): Record<string, 
   };
 }
 
-function roundTrip(name: string, input: EnvironmentInput): { config: EnvironmentConfig; variables: Record<string, string>; loaded: ReturnType<typeof loadConfig> } {
+interface RoundTrip {
+  config: EnvironmentConfig;
+  variables: Record<string, string>;
+  loaded: ReturnType<typeof loadConfig>;
+  cache: ReturnType<typeof loadCacheConfig>;
+}
+
+function roundTrip(name: string, input: EnvironmentInput): RoundTrip {
   const { stack, tf } = synthEnvironment(name, input);
   const fn = onlyResource(tf, 'aws_lambda_function');
   const variables = Object.fromEntries(Object.entries(fn.environment.variables as Record<string, string>).map(([k, v]) => [k, applied(v)]));
-  return { config: stack.config, variables, loaded: loadConfig({ ...lambdaEnvironment(stack.config, fn), ...variables }) };
+  const environment = { ...lambdaEnvironment(stack.config, fn), ...variables };
+  return { config: stack.config, variables, loaded: loadConfig(environment), cache: loadCacheConfig(environment) };
 }
 
 const cases: [string, EnvironmentInput][] = [
@@ -50,10 +63,12 @@ const cases: [string, EnvironmentInput][] = [
   ['node22', { ...DEV_INPUT, function: { runtime: 'nodejs22.x', poolSize: 1, shutdownBudgetMs: 150 } }],
   ['in-process', { ...DEV_INPUT, function: { shutdownMode: 'in-process', shutdownBudgetMs: 400 } }],
   ['mi-shared-pools', { ...DEV_INPUT, function: { compute: 'managed-instances' }, managedInstances: { maxVcpuCount: 4, workerCount: 4, maxConcurrency: 4 } }],
+  ['redis-cache', { ...DEV_INPUT, cache: { engine: 'redis' } }],
+  ['mi-cache', { ...DEV_INPUT, function: { compute: 'managed-instances' }, cache: {} }],
 ];
 
 describe.each(cases)('the %s function\'s environment', (name, input) => {
-  const { config, variables, loaded } = roundTrip(name, input);
+  const { config, variables, loaded, cache } = roundTrip(name, input);
 
   it('names only variables the function contract defines', () => {
     const known = new Set<string>(Object.values(FunctionEnv));
@@ -91,5 +106,22 @@ describe.each(cases)('the %s function\'s environment', (name, input) => {
       expect(loaded.poolSize).toBe(mi.connectionsPerWorker);
       expect(loaded.managedInstances).toEqual({ maxConcurrency: mi.maxConcurrency, workerCount: mi.workerCount });
     }
+  });
+
+  it('loads in the handler\'s cache config as the cache the config asked for (IAM over TLS, its user, its name, serverless), or as no cache', () => {
+    if (config.cache === undefined) {
+      expect(cache).toBeUndefined();
+      return;
+    }
+    expect(cache).toEqual({
+      host: CACHE_ENDPOINT,
+      port: 6379,
+      auth: 'iam',
+      tls: 'required',
+      user: config.cache.userId,
+      iam: { cacheName: config.cache.name, serverless: true, region: config.region },
+      connectTimeoutMs: CACHE_WAIT_BOUNDS_MS.connect.default,
+      commandTimeoutMs: CACHE_WAIT_BOUNDS_MS.command.default,
+    });
   });
 });

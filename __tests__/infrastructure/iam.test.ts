@@ -37,8 +37,9 @@ describe('the function role', () => {
 
   it('adds X-Ray writes only when tracing is on (prod)', () => {
     const statements = statementsOf(prod.tf, '-function');
-    expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'DescribeNetworkInterfaces', 'ManageNetworkInterfaces', 'ConnectThroughProxy', 'WriteTraces']);
-    expect(statements[4]).toEqual({ Sid: 'WriteTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' });
+    // ConnectToCache: prod's cache (cache.test.ts).
+    expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'DescribeNetworkInterfaces', 'ManageNetworkInterfaces', 'ConnectThroughProxy', 'ConnectToCache', 'WriteTraces']);
+    expect(statements[5]).toEqual({ Sid: 'WriteTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' });
   });
 
   it('is assumable by Lambda only', () => {

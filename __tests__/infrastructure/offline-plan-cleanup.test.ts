@@ -7,11 +7,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { planStacks } from '../../src/infrastructure/terraform/plan-runner';
+import { planStacks } from '../../src/offline-plan/plan-runner';
 
 const failingStub = { enabled: false };
-jest.mock('../../src/infrastructure/terraform/sts-stub', () => {
-  const actual = jest.requireActual('../../src/infrastructure/terraform/sts-stub');
+jest.mock('../../src/offline-plan/sts-stub', () => {
+  const actual = jest.requireActual('../../src/offline-plan/sts-stub');
   return {
     ...actual,
     startStsStub: (...args: unknown[]) => (failingStub.enabled

@@ -15,8 +15,8 @@ import * as path from 'node:path';
 import { synth } from '../../scripts/synth';
 import { environments } from '../../src/infrastructure/config/environments';
 import type { EnvironmentInput, EnvironmentsInput } from '../../src/infrastructure/config/types';
-import { resourceChanges, type PlanJson } from '../../src/infrastructure/terraform/plan-json';
-import { planStacks, type PlanRun } from '../../src/infrastructure/terraform/plan-runner';
+import { resourceChanges, type PlanJson } from '../../src/offline-plan/plan-json';
+import { planStacks, type PlanRun } from '../../src/offline-plan/plan-runner';
 import { buildFixtures, type Json } from './support';
 
 const PLAN_TIMEOUT_MS = 30 * 60_000;
@@ -33,7 +33,10 @@ const onNode22 = (input: EnvironmentInput): EnvironmentInput => ({ ...input, fun
 const STACKS: EnvironmentsInput = {
   dev: onNode22(environments.dev),
   prod: onNode22(environments.prod),
-  keyed: onNode22({ ...environments.prod, database: { ...environments.prod.database, kmsKeyArn: KEY }, logs: { retentionDays: 365, kmsKeyArn: KEY } }),
+  keyed: onNode22({
+    ...environments.prod, database: { ...environments.prod.database, kmsKeyArn: KEY }, logs: { retentionDays: 365, kmsKeyArn: KEY },
+    cache: { ...environments.prod.cache, kmsKeyArn: KEY, snapshotRetentionDays: 1 },
+  }),
 };
 type Stack = 'dev' | 'prod' | 'keyed';
 
@@ -199,6 +202,31 @@ describe('policy-table rules, on the synthesized JSON and on the plan JSON', () 
       ...unless(only(view, 'aws_secretsmanager_secret').recovery_window_in_days === 0, `recovery_window_in_days is ${only(view, 'aws_secretsmanager_secret').recovery_window_in_days}`),
     ];
     expect(problems(['dev', 'prod', 'keyed'], check)).toEqual([]);
+  });
+
+  // checkov's ElastiCache rules are written for replication groups and clusters; the
+  // same properties of the stack's serverless cache, each shown able to fail.
+  it('CKV_AWS_191 (ElastiCache encrypted with a customer key): the cache uses cache.kmsKeyArn when set', () => {
+    const check = (view: View): string[] => unless(only(view, 'aws_elasticache_serverless_cache').kms_key_id === KEY, `kms_key_id is ${only(view, 'aws_elasticache_serverless_cache').kms_key_id}`);
+    expect(problems(['keyed'], check)).toEqual([]);
+    // Without a key, ElastiCache encrypts with a key it owns.
+    expect(problems(['prod'], check)).toEqual(['prod (plan JSON): kms_key_id is null', 'prod (synthesized JSON): kms_key_id is undefined']);
+  });
+
+  it('CKV_AWS_134 (ElastiCache automatic backups): daily snapshots kept when cache.snapshotRetentionDays is set (prod: none, deliberately)', () => {
+    const check = (view: View): string[] => unless(only(view, 'aws_elasticache_serverless_cache').snapshot_retention_limit > 0, `snapshot_retention_limit is ${only(view, 'aws_elasticache_serverless_cache').snapshot_retention_limit}`);
+    expect(problems(['keyed'], check)).toEqual([]);
+    expect(problems(['prod'], check)).toEqual(['prod (plan JSON): snapshot_retention_limit is 0', 'prod (synthesized JSON): snapshot_retention_limit is 0']);
+  });
+
+  it('CKV_AWS_29 / CKV_AWS_30 / CKV_AWS_31 (ElastiCache at rest, in transit, authenticated): the only cache is serverless (always TLS and encrypted), every user authenticates with IAM', () => {
+    const check = (view: View): string[] => [
+      ...['aws_elasticache_replication_group', 'aws_elasticache_cluster'].flatMap((type) => unless(view.resources(type).length === 0, `a node-based ${type}`)),
+      ...unless(view.resources('aws_elasticache_serverless_cache').length === 1, 'no serverless cache'),
+      ...view.resources('aws_elasticache_user').flatMap((u) => unless(JSON.stringify(u.authentication_mode).includes('"type":"iam"'), `${u.user_id} does not authenticate with IAM`)),
+    ];
+    expect(problems(['prod', 'keyed'], check)).toEqual([]);
+    expect(problems(['dev'], check)).toEqual(['dev (plan JSON): no serverless cache', 'dev (synthesized JSON): no serverless cache']);
   });
 
   it('RDS storage, master secret and Performance Insights use database.kmsKeyArn when set (the CMK rows above, for RDS)', () => {

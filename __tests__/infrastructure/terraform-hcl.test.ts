@@ -3,7 +3,7 @@
 // versions block intact. (terraform-plan.test.ts runs terraform validate and
 // plan on it; these are the readable properties, checked without terraform.)
 import { renderReviewHcl } from '../../src/infrastructure/hcl-review';
-import { hclValue, jsonencodeExpression, templateExpression } from '../../src/infrastructure/terraform/hcl-expression';
+import { hclValue, jsonencodeExpression, templateExpression } from '../../src/infrastructure/hcl-expression';
 import { DEV_INPUT, synthEnvironment } from './support';
 
 let dev: string;

@@ -22,12 +22,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { environments } from '../../src/infrastructure/config/environments';
 import type { EnvironmentsInput } from '../../src/infrastructure/config/types';
-import { planDifferences } from '../../src/infrastructure/terraform/plan-compare';
-import { findSecrets, planCounts } from '../../src/infrastructure/terraform/plan-json';
-import { plannedPolicies } from '../../src/infrastructure/terraform/plan-policies';
-import { planStacks, type PlannedForm, type PlanRun, type StackOutcome } from '../../src/infrastructure/terraform/plan-runner';
-import { compareVersions, lowerBound, parseConstraint, parseVersion } from '../../src/infrastructure/terraform/provider-version';
-import { PLAN_ACCOUNT_ID } from '../../src/infrastructure/terraform/sts-stub';
+import { planDifferences } from '../../src/offline-plan/plan-compare';
+import { findSecrets, planCounts } from '../../src/offline-plan/plan-json';
+import { plannedPolicies } from '../../src/offline-plan/plan-policies';
+import { planStacks, type PlannedForm, type PlanRun, type StackOutcome } from '../../src/offline-plan/plan-runner';
+import { compareVersions, lowerBound, parseConstraint, parseVersion } from '../../src/infrastructure/provider-version';
+import { PLAN_ACCOUNT_ID } from '../../src/offline-plan/sts-stub';
 import { synth, type SynthResult } from '../../scripts/synth';
 import { stackSources } from '../../scripts/plan';
 import { buildFixtures, type Json } from './support';
@@ -105,7 +105,7 @@ const flowLogsPolicy: Json = {
     Resource: '${aws_cloudwatch_log_group.flow-logs_log-group_BD9661F8.arn}:*',
   }],
 };
-const functionPolicy = (options: { dbUser: string; tracing: boolean }): Json => ({
+const functionPolicy = (options: { dbUser: string; tracing: boolean; cache?: { name: string; user: string } }): Json => ({
   Version: '2012-10-17',
   Statement: [
     { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '${aws_cloudwatch_log_group.log-group_ACDCF97A.arn}:*' },
@@ -122,6 +122,13 @@ const functionPolicy = (options: { dbUser: string; tracing: boolean }): Json => 
       Action: ['rds-db:connect'],
       Resource: `arn:aws:rds-db:eu-west-1:${ACCOUNT}:dbuser:\${element(split(":", aws_db_proxy.rds-proxy_F3E77E63.arn), 6)}/${options.dbUser}`,
     },
+    // The cache and its user, together: IAM authentication to ElastiCache needs both in one statement.
+    ...(options.cache ? [{
+      Sid: 'ConnectToCache',
+      Effect: 'Allow',
+      Action: ['elasticache:Connect'],
+      Resource: [`arn:aws:elasticache:eu-west-1:${ACCOUNT}:serverlesscache:${options.cache.name}`, `arn:aws:elasticache:eu-west-1:${ACCOUNT}:user:${options.cache.user}`],
+    }] : []),
     ...(options.tracing ? [{ Sid: 'WriteTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }] : []),
   ],
 });
@@ -170,7 +177,9 @@ const EXPECTED_POLICIES: Record<string, Json> = {
     'aws_iam_role.monitoring-role_76CCB831.assume_role_policy': trust('monitoring.rds.amazonaws.com'),
     'aws_iam_role.proxy-role_6FF21FCE.assume_role_policy': trust('rds.amazonaws.com'),
     'aws_iam_role_policy.flow-logs_policy_C17FD0C0.policy': flowLogsPolicy,
-    'aws_iam_role_policy.function-role_policy_442A5FAE.policy': functionPolicy({ dbUser: 'app_rw', tracing: true }),
+    'aws_iam_role_policy.function-role_policy_442A5FAE.policy': functionPolicy({
+      dbUser: 'app_rw', tracing: true, cache: { name: 'graceful-shutdown-prod', user: 'graceful-shutdown-prod-app' },
+    }),
     'aws_iam_role_policy.monitoring-role_policy_AF2D4835.policy': monitoringPolicy,
     'aws_iam_role_policy.proxy-role_policy_F738F5E5.policy': proxyPolicy,
   },

@@ -5,13 +5,13 @@ import { request } from 'node:http';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cliConfigText } from '../../src/infrastructure/terraform/cli-config';
-import { findProviderMirror, findTerraform, mirroredAwsVersions, terraformPlatform } from '../../src/infrastructure/terraform/discovery';
-import { TerraformNotFoundError } from '../../src/infrastructure/terraform/errors';
-import { startEgressGuard } from '../../src/infrastructure/terraform/egress-guard';
-import { PLAN_ACCOUNT_ID, startIamStub, startStsStub } from '../../src/infrastructure/terraform/sts-stub';
-import { terraformEnv } from '../../src/infrastructure/terraform/terraform-process';
-import { OVERRIDE_FILE, prepareWorkspace } from '../../src/infrastructure/terraform/workspace';
+import { cliConfigText } from '../../src/offline-plan/cli-config';
+import { findProviderMirror, findTerraform, mirroredAwsVersions, terraformPlatform } from '../../src/offline-plan/discovery';
+import { TerraformNotFoundError } from '../../src/offline-plan/errors';
+import { startEgressGuard } from '../../src/offline-plan/egress-guard';
+import { PLAN_ACCOUNT_ID, startIamStub, startStsStub } from '../../src/offline-plan/sts-stub';
+import { terraformEnv } from '../../src/offline-plan/terraform-process';
+import { OVERRIDE_FILE, prepareWorkspace } from '../../src/offline-plan/workspace';
 
 function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'terraform-tools-'));

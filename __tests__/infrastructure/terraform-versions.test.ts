@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LambdaCapacityProvider } from '@cdktf/provider-aws/lib/lambda-capacity-provider';
-import type { ProviderMirror } from '../../src/infrastructure/terraform/discovery';
-import { providerGap } from '../../src/infrastructure/terraform/plan-runner';
-import { lowerBound, parseConstraint, parseVersion, satisfies } from '../../src/infrastructure/terraform/provider-version';
-import { AWS_PROVIDER_FLOOR, awsProviderConstraint, requiredAwsProviderFloor } from '../../src/infrastructure/terraform/versions';
+import type { ProviderMirror } from '../../src/offline-plan/discovery';
+import { providerGap } from '../../src/offline-plan/plan-runner';
+import { lowerBound, parseConstraint, parseVersion, satisfies } from '../../src/infrastructure/provider-version';
+import { AWS_PROVIDER_FLOOR, awsProviderConstraint, requiredAwsProviderFloor } from '../../src/infrastructure/versions';
 import { DEV_INPUT, synthEnvironment } from './support';
 
 /** nodejs22.x: a runtime every provider from the floor knows. */

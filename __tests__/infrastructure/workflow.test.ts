@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { environments } from '../../src/infrastructure/config/environments';
 import { PipelineVariable } from '../../src/infrastructure/config/state-backend';
-import { AWS_PROVIDER_CEILING } from '../../src/infrastructure/terraform/versions';
+import { AWS_PROVIDER_CEILING } from '../../src/infrastructure/versions';
 import { PROJECT_ROOT } from '../../src/protocol/artifacts';
 import { synthEnvironment, type Json } from './support';
 

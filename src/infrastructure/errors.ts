@@ -26,6 +26,15 @@ export class ConfigError extends InfrastructureError {
   }
 }
 
+/** A Terraform version or version constraint that cannot be read (a stack's, the provider mirror's, terraform's own). */
+export class VersionError extends InfrastructureError {
+  override readonly name = 'VersionError';
+
+  constructor(message: string) {
+    super(`versions: ${message}`);
+  }
+}
+
 /** A build artifact the stack packages (dist/handler, dist/layer) is missing. */
 export class ArtifactError extends InfrastructureError {
   override readonly name = 'ArtifactError';

@@ -9,16 +9,15 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from './cdk';
 import { NameSuffix } from './config/validate-names';
 import { guardrailArgs, type RoleGuardrails } from './iam-guardrails';
+import { logGroupArgs, type LogSettings } from './log-group';
 import { policyDocument, serviceTrustPolicy, type PolicyStatement } from './policy';
 
-export interface FlowLogsProps {
+export interface FlowLogsProps extends LogSettings {
   vpcId: string;
   namePrefix: string;
   partition: string;
   region: string;
   accountId: string;
-  retentionDays: number;
-  kmsKeyArn?: string;
   guardrails: RoleGuardrails;
 }
 
@@ -31,11 +30,7 @@ export class FlowLogs extends Construct {
   constructor(scope: Construct, id: string, props: FlowLogsProps) {
     super(scope, id);
     const { partition, region, accountId } = props;
-    this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
-      name: `/aws/vpc/flow-logs/${props.namePrefix}`,
-      retentionInDays: props.retentionDays,
-      ...(props.kmsKeyArn !== undefined ? { kmsKeyId: props.kmsKeyArn } : {}),
-    });
+    this.logGroup = new CloudwatchLogGroup(this, 'log-group', logGroupArgs(`/aws/vpc/flow-logs/${props.namePrefix}`, props));
     this.role = new IamRole(this, 'role', {
       name: `${props.namePrefix}${NameSuffix.flowLogsRole}`,
       description: 'VPC flow logs: deliver to the stack\'s flow log group',

@@ -1,6 +1,7 @@
 // The function's execution role: write to its own log group, manage the VPC
-// network interfaces Lambda creates for it, and connect to the database
-// through the proxy as one user. Nothing else.
+// network interfaces Lambda creates for it, connect to the database through
+// the proxy as one user and, with a cache, to that cache as its one user.
+// Nothing else.
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from './cdk';
@@ -43,6 +44,12 @@ export interface FunctionRoleProps {
    * so Lambda creates no interfaces for it and the role needs no EC2 action.
    */
   vpcNetworkInterfaces?: boolean;
+  /**
+   * The cache, when the environment has one: elasticache:Connect names the
+   * cache and the user together in one statement, as IAM authentication
+   * requires (either alone is refused).
+   */
+  cacheConnect?: { cacheArn: string; userArn: string };
 }
 
 export class FunctionRole extends Construct {
@@ -57,12 +64,11 @@ export class FunctionRole extends Construct {
     const { partition, region, accountId } = props;
     const ec2 = (resource: string): string => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
     const proxy = props.proxyLocation ?? { partition, region, accountId };
+    const cache = props.cacheConnect;
     this.dbConnectArn = `arn:${proxy.partition}:rds-db:${proxy.region}:${proxy.accountId}:dbuser:${props.proxyResourceId}/${props.dbUser}`;
     this.role = new IamRole(this, 'role', {
       name: `${props.namePrefix}${NameSuffix.functionRole}`,
-      description: props.vpcNetworkInterfaces === false
-        ? 'Lambda function: own logs, rds-db:connect through the proxy'
-        : 'Lambda function: own logs, VPC interfaces, rds-db:connect through the proxy',
+      description: `Lambda function: own logs, ${props.vpcNetworkInterfaces === false ? '' : 'VPC interfaces, '}rds-db:connect through the proxy${cache ? ', elasticache:Connect' : ''}`,
       assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com'),
       ...guardrailArgs(props.guardrails),
     });
@@ -84,6 +90,7 @@ export class FunctionRole extends Construct {
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${props.logGroupArn}:*` },
       ...networkInterfaces,
       { Sid: 'ConnectThroughProxy', Effect: 'Allow', Action: ['rds-db:connect'], Resource: this.dbConnectArn },
+      ...(cache ? [{ Sid: 'ConnectToCache', Effect: 'Allow' as const, Action: ['elasticache:Connect'], Resource: [cache.cacheArn, cache.userArn] }] : []),
     ];
     // X-Ray's write actions have no resource-level permissions.
     if (props.tracing) statements.push({ Sid: 'WriteTraces', Effect: 'Allow', Action: [...XRAY_ACTIONS], Resource: '*' });

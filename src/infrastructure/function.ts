@@ -7,7 +7,7 @@
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { EXEC_WRAPPER_LAMBDA_PATH, HANDLER_DIR, HANDLER_FILE, HANDLER_STRING, ShutdownMode } from '../protocol/artifacts';
 import type { LambdaRuntime } from '../protocol/lambda-runtime';
-import { DbAuth, DbTls, FunctionEnv, MYSQL_PORT } from '../protocol/function-env';
+import { CacheAuth, CacheTls, DbAuth, DbTls, FunctionEnv, MYSQL_PORT } from '../protocol/function-env';
 import { Construct, type TerraformResource } from './cdk';
 import { InfrastructureError } from './errors';
 import type { Architecture } from './config/types';
@@ -34,6 +34,8 @@ export interface GracefulShutdownFunctionProps {
   shutdownBudgetMs: number;
   poolSize: number;
   db: { host: string; user: string; name: string };
+  /** The ElastiCache Serverless cache (IAM authentication, TLS), when the environment has one. */
+  cache?: { host: string; port: number; user: string; name: string };
   /** Created before the function: its log group and its role's policy (ENI permissions are checked at create). */
   dependsOn: TerraformResource[];
   /** Defaults to dist/handler. */
@@ -116,6 +118,16 @@ export class GracefulShutdownFunction extends Construct {
           [FunctionEnv.poolSize]: String(props.poolSize),
           [FunctionEnv.shutdownBudgetMs]: String(props.shutdownBudgetMs),
           [FunctionEnv.shutdownMode]: props.shutdownMode,
+          ...(props.cache === undefined ? {} : {
+            [FunctionEnv.cacheHost]: props.cache.host,
+            [FunctionEnv.cachePort]: String(props.cache.port),
+            [FunctionEnv.cacheAuth]: CacheAuth.iam,
+            [FunctionEnv.cacheTls]: CacheTls.required,
+            [FunctionEnv.cacheUser]: props.cache.user,
+            // The token is signed for the cache's name, and for a serverless cache rather than a replication group.
+            [FunctionEnv.cacheName]: props.cache.name,
+            [FunctionEnv.cacheServerless]: String(true),
+          }),
           ...(mi === undefined ? {} : {
             // The handler runs in worker threads, which hear no signal: the wrapper makes the main thread load the coordinator.
             [FunctionEnv.execWrapper]: EXEC_WRAPPER_LAMBDA_PATH,

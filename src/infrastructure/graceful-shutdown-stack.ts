@@ -1,12 +1,13 @@
 // One environment: network, security groups, database + proxy (or an existing
-// proxy), roles, log group, extension layer and function, composed from one
-// validated EnvironmentConfig. The stack decides wiring only; each construct
-// owns its resources.
+// proxy), an optional cache, roles, log group, extension layer and function,
+// composed from one validated EnvironmentConfig. The stack decides wiring
+// only; each construct owns its resources.
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ShutdownMode } from '../protocol/artifacts';
 import { configureBackend } from './backend';
+import { Cache } from './cache';
 import { CapacityProvider } from './capacity-provider';
 import { TerraformOutput, TerraformStack, type Construct, type TerraformResource } from './cdk';
 import type { EnvironmentConfig, ImportableResource } from './config/types';
@@ -26,7 +27,7 @@ import { ProxyRole } from './proxy-role';
 import { RdsProxy } from './rds-proxy';
 import { SecurityGroups } from './security-groups';
 import { ServiceLogGroups } from './service-log-groups';
-import { declareVersions } from './terraform/versions';
+import { declareVersions } from './versions';
 import { ZipAsset } from './zip-asset';
 
 export interface GracefulShutdownStackProps {
@@ -59,6 +60,8 @@ export class GracefulShutdownStack extends TerraformStack {
   public readonly functionUserSecret?: FunctionUserSecret;
   /** Managed Instances only. */
   public readonly capacityProvider?: CapacityProvider;
+  /** Only with `cache` in the environment's config. */
+  public readonly cache?: Cache;
   public readonly proxy?: RdsProxy;
   public readonly logGroup: LogGroup;
   public readonly functionRole: FunctionRole;
@@ -97,8 +100,7 @@ export class GracefulShutdownStack extends TerraformStack {
     if (config.network.createVpc && config.network.flowLogs) {
       this.flowLogs = new FlowLogs(this, 'flow-logs', {
         vpcId: this.network.vpcId, namePrefix: prefix, partition: partition.partition, region: config.region, accountId: account.accountId,
-        retentionDays: config.logs.retentionDays, guardrails: config.iam,
-        ...(config.logs.kmsKeyArn !== undefined ? { kmsKeyArn: config.logs.kmsKeyArn } : {}),
+        ...config.logs, guardrails: config.iam,
       });
     }
     const db = config.database;
@@ -117,7 +119,7 @@ export class GracefulShutdownStack extends TerraformStack {
       // The instance identifier and the proxy name are both the prefix.
       this.serviceLogGroups = new ServiceLogGroups(this, 'service-log-groups', {
         databaseIdentifier: prefix, exports: DATABASE_LOG_EXPORTS, proxyName: prefix,
-        retentionDays: config.logs.retentionDays, ...(config.logs.kmsKeyArn !== undefined ? { kmsKeyArn: config.logs.kmsKeyArn } : {}),
+        ...config.logs,
       });
       if (db.monitoringIntervalSeconds > 0) {
         this.monitoringRole = new MonitoringRole(this, 'monitoring-role', {
@@ -162,11 +164,19 @@ export class GracefulShutdownStack extends TerraformStack {
       dbName = db.dbName;
     }
 
+    if (config.cache !== undefined) {
+      this.cache = new Cache(this, 'cache', {
+        config: config.cache, namePrefix: prefix, vpcId: this.network.vpcId, subnetIds: this.network.subnetIds,
+        lambdaSecurityGroupId: this.securityGroups.lambdaSecurityGroup.id,
+        partition: partition.partition, region: config.region, accountId: account.accountId,
+      });
+    }
+    const cache = this.cache;
+
     const functionName = prefix;
     this.logGroup = new LogGroup(this, 'log-group', {
       functionName,
-      retentionDays: config.logs.retentionDays,
-      ...(config.logs.kmsKeyArn !== undefined ? { kmsKeyArn: config.logs.kmsKeyArn } : {}),
+      ...config.logs,
     });
     this.functionRole = new FunctionRole(this, 'function-role', {
       namePrefix: prefix,
@@ -178,6 +188,7 @@ export class GracefulShutdownStack extends TerraformStack {
       dbUser,
       tracing: config.function.tracing,
       vpcNetworkInterfaces: config.managedInstances === undefined,
+      ...(cache ? { cacheConnect: { cacheArn: cache.arn, userArn: cache.userArn } } : {}),
       ...(db.createDatabase ? {} : { proxyLocation: { partition: db.partition, region: db.proxyRegion, accountId: db.accountId } }),
       guardrails: config.iam,
     });
@@ -230,6 +241,7 @@ export class GracefulShutdownStack extends TerraformStack {
       shutdownBudgetMs: fn.shutdownBudgetMs,
       poolSize: fn.poolSize,
       db: { host: proxyEndpoint, user: dbUser, name: dbName },
+      ...(cache ? { cache: { host: cache.host, port: cache.port, user: cache.userName, name: cache.name } } : {}),
       dependsOn: [this.logGroup.logGroup, this.functionRole.policy],
       ...(props.handlerDir ? { sourceDir: props.handlerDir } : {}),
     });
@@ -243,6 +255,11 @@ export class GracefulShutdownStack extends TerraformStack {
     // An ARN, not a secret: db:bootstrap writes the function user's password into it.
     if (this.functionUserSecret) new TerraformOutput(this, 'function_user_secret_arn', { value: this.functionUserSecret.arn });
     if (this.capacityProvider) new TerraformOutput(this, 'capacity_provider_arn', { value: this.capacityProvider.arn });
+    if (cache) {
+      new TerraformOutput(this, 'cache_endpoint', { value: cache.host });
+      new TerraformOutput(this, 'cache_name', { value: cache.name });
+      new TerraformOutput(this, 'cache_user_name', { value: cache.userName });
+    }
 
     for (const [key, importId] of Object.entries(config.imports)) {
       this.importable(key as ImportableResource).importFrom(importId);

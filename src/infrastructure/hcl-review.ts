@@ -18,8 +18,8 @@
 //   stack's JSON instead.
 import { format } from '@cdktf/hcl-tools';
 import type { TerraformStack } from './cdk';
-import { hasInterpolation, hclValue, jsonencodeExpression, templateExpression } from './terraform/hcl-expression';
-import { POLICY_ATTRIBUTES } from './terraform/plan-json';
+import { closingBrace, hasInterpolation, hclValue, jsonencodeExpression, templateExpression } from './hcl-expression';
+import { POLICY_ATTRIBUTES } from './policy';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -92,15 +92,9 @@ function rewriteLines(hcl: string, rewrites: Rewrites): string {
 
 /** The end (exclusive) of the block that opens with the first `{` at or after `start`. */
 function blockEnd(text: string, start: number): number {
-  let depth = 0;
-  for (let i = text.indexOf('{', start); i < text.length; i += 1) {
-    const ch = text[i];
-    if (ch === '"') {
-      for (i += 1; i < text.length && text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
-    } else if (ch === '{') depth += 1;
-    else if (ch === '}' && --depth === 0) return i + 1;
-  }
-  throw new Error('unbalanced terraform block in the rendered HCL');
+  const end = closingBrace(text, text.indexOf('{', start));
+  if (end < 0) throw new Error('unbalanced terraform block in the rendered HCL');
+  return end;
 }
 
 function renderSettings(settings: Record<string, Json>): string {

@@ -2,6 +2,9 @@
 // synthesized JSON holds a plain policy string that tests can parse and compare
 // exactly (a widened action or resource fails a test, not a review).
 
+/** Attributes the AWS provider reads as IAM policy documents (the review HCL writes them as jsonencode, the plan checks compare them parsed). */
+export const POLICY_ATTRIBUTES = ['policy', 'assume_role_policy'] as const;
+
 export interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';

@@ -5,15 +5,14 @@
 // the proxy depend on them so neither service can create them first.
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { Construct } from './cdk';
+import { logGroupArgs, type LogSettings } from './log-group';
 
-export interface ServiceLogGroupsProps {
+export interface ServiceLogGroupsProps extends LogSettings {
   /** The DB instance identifier (a literal: the instance depends on these groups, so it cannot be a reference). */
   databaseIdentifier: string;
   /** The instance's enabled_cloudwatch_logs_exports. */
   exports: readonly string[];
   proxyName: string;
-  retentionDays: number;
-  kmsKeyArn?: string;
 }
 
 export class ServiceLogGroups extends Construct {
@@ -23,11 +22,7 @@ export class ServiceLogGroups extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceLogGroupsProps) {
     super(scope, id);
-    const group = (key: string, name: string): CloudwatchLogGroup => new CloudwatchLogGroup(this, key, {
-      name,
-      retentionInDays: props.retentionDays,
-      ...(props.kmsKeyArn !== undefined ? { kmsKeyId: props.kmsKeyArn } : {}),
-    });
+    const group = (key: string, name: string): CloudwatchLogGroup => new CloudwatchLogGroup(this, key, logGroupArgs(name, props));
     this.databaseLogGroups = props.exports.map((name) => group(`rds-${name}`, `/aws/rds/instance/${props.databaseIdentifier}/${name}`));
     this.proxyLogGroup = group('proxy', `/aws/rds/proxy/${props.proxyName}`);
   }

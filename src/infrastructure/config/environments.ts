@@ -26,6 +26,10 @@ export const environments: EnvironmentsInput = {
     // 512 x 60% = 307 proxy connections; 100 x 2 = 200 fit, with room for a deploy's overlap.
     proxy: { maxConnectionsPercent: 60, maxIdleConnectionsPercent: 20 },
     function: { reservedConcurrency: 100, poolSize: 2, tracing: true, memoryMb: 1024 },
+    // Valkey 8 on ElastiCache Serverless, IAM authentication as its own user.
+    // Ceilings bound the bill; no snapshots: every entry lives 5 minutes and
+    // the database is the truth, so a restored snapshot would hold nothing useful.
+    cache: { engine: 'valkey', maxDataStorageGb: 10, maxEcpuPerSecond: 100_000 },
     logs: { retentionDays: 365 },
     backend: { type: 'pipeline' },
   },

@@ -10,6 +10,7 @@
 // The pipeline's deploy path sets TF_STATE_REQUIRED=true: there a missing
 // bucket is refused at synth, naming the variable, because local state on a
 // fresh runner would create everything again on the second push.
+import { REGION, show, type Fail } from './checks';
 import type { BackendConfig, BackendInput, EnvironmentInput } from './types';
 
 export const PipelineVariable = {
@@ -26,7 +27,6 @@ export type PipelineVariables = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_STATE_KEY_PREFIX = 'graceful-shutdown';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const KEY_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 
 /** GitHub renders an unset `vars.X` as an empty string: both mean "not set". */
@@ -65,11 +65,9 @@ export function resolvePipelineBackend(
   return { type: 's3', bucket, key: `${keyPrefix}/${name}.tfstate`, region: stateRegion, useLockfile: true };
 }
 
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
-
 /** Resolves `backend` (default: local file); `fail(field, message)` records an issue under the environment. */
 export function resolveBackend(
-  input: EnvironmentInput, name: string, variables: PipelineVariables, fail: (field: string, message: string) => void,
+  input: EnvironmentInput, name: string, variables: PipelineVariables, fail: Fail,
 ): BackendConfig {
   const b: BackendInput = input.backend ?? { type: 'local' };
   if (b.type === 'pipeline') return resolvePipelineBackend(name, input.region, variables, (m) => fail('backend', m));

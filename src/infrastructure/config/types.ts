@@ -3,6 +3,7 @@
 // defaults and validation (`EnvironmentConfig`, everything decided).
 import type { ShutdownMode } from '../../protocol/artifacts';
 import type { ComputeMode, LambdaRuntime } from '../../protocol/lambda-runtime';
+import type { CacheConfig, CacheInput } from './cache-types';
 
 export const Architecture = { arm64: 'arm64', x86_64: 'x86_64' } as const;
 export type Architecture = (typeof Architecture)[keyof typeof Architecture];
@@ -174,6 +175,8 @@ export interface EnvironmentInput {
   existingProxy?: ExistingProxyInput;
   function?: FunctionInput;
   managedInstances?: ManagedInstancesInput;
+  /** Absent: no cache, and the function's environment names none. */
+  cache?: CacheInput;
   logs?: LogsInput;
   backend?: BackendInput;
   iam?: IamInput;
@@ -247,6 +250,8 @@ export interface EnvironmentConfig {
   function: Required<FunctionInput>;
   /** Present exactly when function.compute is managed-instances. */
   managedInstances?: ManagedInstancesConfig;
+  /** Present exactly when the environment's config has `cache`. */
+  cache?: CacheConfig;
   logs: { retentionDays: number; kmsKeyArn?: string };
   backend: BackendConfig;
   iam: { path: string; permissionsBoundaryArn?: string };

@@ -1,12 +1,10 @@
 // Validation of the inputs an organisation's guardrails need: role path and
 // permissions boundary, provider assume_role and allowed_account_ids, and the
 // customer-managed KMS keys. Each check names the field it is about.
+import { KMS_KEY_ARN, show, type Fail } from './checks';
 import type { IamInput, ProviderInput } from './types';
 
-type Fail = (field: string, message: string) => void;
-
 const ACCOUNT_ID = /^\d{12}$/;
-export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]{1,512}$/;
 // IAM: a path is `/` alone or starts and ends with `/`, printable ASCII, at most 512 characters.
@@ -14,8 +12,6 @@ const IAM_PATH = /^\/([\x21-\x7e]+\/)?$/;
 // STS: role session names and external ids, as the AssumeRole API defines them.
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 export function resolveIam(input: IamInput | undefined, fail: Fail): { path: string; permissionsBoundaryArn?: string } {
   const path = input?.path ?? '/';

@@ -6,12 +6,9 @@
 import { WORKER_COUNT, poolSizePerWorker } from '../../protocol/function-env';
 import { ComputeMode, DEFAULT_LAMBDA_RUNTIME, LAMBDA_RUNTIMES, type LambdaRuntime } from '../../protocol/lambda-runtime';
 import { ShutdownMode } from '../../protocol/shutdown-mode';
+import { SG_ID, SUBNET_ID, show, type Fail } from './checks';
 import { checkKmsKeyArn } from './validate-adoption';
 import type { EnvironmentInput, ManagedInstancesConfig, ManagedInstancesInput } from './types';
-
-type Fail = (field: string, message: string) => void;
-
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 export const MANAGED_INSTANCES_DEFAULTS = {
   /** Two GiB at two GiB per vCPU: one vCPU, the smallest execution environment Managed Instances runs. */
@@ -28,8 +25,6 @@ export const MEMORY_GIB_PER_VCPU = [2, 4, 8] as const;
 /** PerExecutionEnvironmentMaxConcurrency's range in the Lambda API. */
 export const MAX_CONCURRENCY_RANGE = { min: 1, max: 1600 } as const;
 
-const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
-const SG_ID = /^sg-[0-9a-f]{8,17}$/;
 /** `m7g.large`, or a family wildcard such as `m7g.*`. */
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.(\*|[a-z0-9]+)$/;
 

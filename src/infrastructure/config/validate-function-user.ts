@@ -2,9 +2,8 @@
 // the database; the function connects as a user that `npm run db:bootstrap`
 // creates with only its data API's privileges. Checked here: a name MySQL and
 // RDS accept, and never the master user or one RDS keeps for itself.
+import { show, type Fail } from './checks';
 import { checkKmsKeyArn } from './validate-adoption';
-
-type Fail = (field: string, message: string) => void;
 
 export const DEFAULT_FUNCTION_USER = 'app_rw';
 
@@ -25,8 +24,6 @@ export const RESERVED_USERS = ['root', 'rdsadmin', 'rdsrepladmin', 'rdsproxyadmi
 
 /** The master user name of every database this project creates, unless the config names another. */
 export const DEFAULT_MASTER_USERNAME = 'dbadmin';
-
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 export interface FunctionUser {
   readonly name: string;

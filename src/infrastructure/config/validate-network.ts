@@ -2,17 +2,12 @@
 // (VPC and subnet ids). Split from validate.ts by concern; same Checker, same
 // messages naming the field.
 import type { EnvironmentInput, NetworkConfig } from './types';
-import type { Checker } from './validate';
+import { SUBNET_ID, show, type Checker } from './checks';
 
 export const NETWORK_DEFAULTS = { createVpc: true, vpcCidr: '10.40.0.0/16' } as const;
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
-const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 function cidrOk(value: string): boolean {
   const m = CIDR.exec(value);

@@ -10,7 +10,9 @@ import { ShutdownMode } from '../../protocol/shutdown-mode';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { estimatedMaxConnections, proxyConnectionBudget } from './max-connections';
 import { resolveBackend, type PipelineVariables } from './state-backend';
-import { checkKmsKeyArn, KMS_KEY_ARN, resolveIam, resolveProvider } from './validate-adoption';
+import { Checker, KMS_KEY_ARN, REGION, SG_ID, show } from './checks';
+import { checkKmsKeyArn, resolveIam, resolveProvider } from './validate-adoption';
+import { resolveCache } from './validate-cache';
 import {
   checkComputeCompatibility, connectionDemand, defaultMemoryMb, resolveComputeMode, resolveManagedInstances, resolveRuntime,
 } from './validate-compute';
@@ -42,48 +44,12 @@ export const DEFAULTS = {
 } as const;
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const SG_ID = /^sg-[0-9a-f]{8,17}$/;
 const PROXY_ARN = /^arn:(aws[a-z-]*):rds:([a-z0-9-]+):(\d{12}):db-proxy:(prx-[0-9a-z]+)$/;
 /** Enhanced Monitoring intervals RDS accepts (0 = off). */
 export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
 const DB_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 const ENGINE_VERSION = /^8\.\d+(\.\d+)?$/;
 const INSTANCE_CLASS = /^db\.[a-z0-9]+\.[a-z0-9]+$/;
-
-/** Collects issues under one environment's path prefix. */
-export class Checker {
-  readonly issues: ConfigIssue[] = [];
-  constructor(private readonly prefix: string) {}
-
-  fail(field: string, message: string): void {
-    this.issues.push({ path: `${this.prefix}.${field}`, message });
-  }
-
-  int(field: string, value: number, min: number, max: number): number {
-    if (!Number.isInteger(value) || value < min || value > max) this.fail(field, `must be an integer ${min}..${max}, got ${show(value)}`);
-    return value;
-  }
-
-  match(field: string, value: string, pattern: RegExp, what: string): string {
-    if (typeof value !== 'string' || !pattern.test(value)) this.fail(field, `must be ${what}, got ${show(value)}`);
-    return value;
-  }
-
-  oneOf<T>(field: string, value: T, allowed: readonly T[]): T {
-    if (!allowed.includes(value)) this.fail(field, `must be one of ${allowed.map(show).join(', ')}, got ${show(value)}`);
-    return value;
-  }
-
-  bool(field: string, value: unknown): boolean {
-    if (typeof value !== 'boolean') this.fail(field, `must be true or false, got ${show(value)}`);
-    return value as boolean;
-  }
-}
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 function resolveDatabase(c: Checker, input: EnvironmentInput): DatabaseConfig {
   const d = input.database ?? {};
@@ -248,6 +214,7 @@ export function resolveEnvironment(
     config: {
       name, region, namePrefix, tags, network, database, function: fn,
       ...optional('managedInstances', managedInstances),
+      ...optional('cache', resolveCache(input, namePrefix, (f, m) => c.fail(f, m))),
       logs: { retentionDays, ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}) },
       backend: resolveBackend(input, name, variables, (f, m) => c.fail(f, m)),
       iam: resolveIam(input.iam, (f, m) => c.fail(f, m)),

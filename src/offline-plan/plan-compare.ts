@@ -1,7 +1,8 @@
 // Does the review HCL plan exactly what the JSON plans? Compared on
 // Terraform's own plan output: the same resource addresses, types and
 // actions, the same planned values and the same unknowns.
-import { POLICY_ATTRIBUTES, resourceChanges, type PlanJson, type ResourceChange } from './plan-json';
+import { POLICY_ATTRIBUTES } from '../infrastructure/policy';
+import { resourceChanges, type PlanJson, type ResourceChange } from './plan-json';
 
 /**
  * One resource's planned values, made comparable across the two forms. The

@@ -5,8 +5,9 @@
 // copy of the configuration (the JSON form keeps each template as written) and
 // every reference the plan knows (the account from STS, the partition, names)
 // is filled in, so the rest stays visible as `${...}`, named.
-import { parseTemplatedJson, splitTemplate } from './hcl-expression';
-import { POLICY_ATTRIBUTES, resourceChanges, type PlanJson } from './plan-json';
+import { parseTemplatedJson, splitTemplate } from '../infrastructure/hcl-expression';
+import { POLICY_ATTRIBUTES } from '../infrastructure/policy';
+import { resourceChanges, type PlanJson } from './plan-json';
 
 export interface PlannedPolicy {
   readonly address: string;

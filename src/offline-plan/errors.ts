@@ -1,7 +1,7 @@
 // The Terraform checks' errors. Each names the stack and the step (init,
 // validate, plan, show, ...) and carries Terraform's own stderr, so a failed
 // check reads like the terraform run it was.
-import { InfrastructureError } from '../errors';
+import { InfrastructureError } from '../infrastructure/errors';
 
 export interface TerraformCheckContext {
   /** `dev`, `prod`, ... (absent when the failure is about the machine, not a stack). */

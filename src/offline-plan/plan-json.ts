@@ -47,9 +47,6 @@ export function planCounts(plan: PlanJson): PlanCounts {
   return { add, change, destroy };
 }
 
-/** Attributes the AWS provider reads as IAM policy documents. */
-export const POLICY_ATTRIBUTES = ['policy', 'assume_role_policy'] as const;
-
 /**
  * Argument names that hold a secret's value (not a reference to one: a
  * `secret_arn` or `kms_key_id` is fine). Matched on the last path element.

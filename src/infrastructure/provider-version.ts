@@ -1,7 +1,7 @@
 // Terraform version constraints ("\>= 5.100.0, < 7.0.0"), read well enough to
 // decide, before `terraform init`, whether a provider build on this machine can
 // serve a stack. Terraform's own operators: =, !=, >, >=, <, <=, ~>.
-import { TerraformCheckError } from './errors';
+import { VersionError } from './errors';
 
 export type Version = readonly [number, number, number];
 
@@ -14,7 +14,7 @@ export interface Constraint {
 
 export function parseVersion(text: string): Version {
   const match = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
-  if (!match) throw new TerraformCheckError(`"${text}" is not a version (expected e.g. 5.100.0)`, { step: 'versions' });
+  if (!match) throw new VersionError(`"${text}" is not a version (expected e.g. 5.100.0)`);
   return [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
 }
 
@@ -30,7 +30,7 @@ export function compareVersions(a: Version, b: Version): number {
 export function parseConstraint(text: string): Constraint[] {
   return text.split(',').map((part) => part.trim()).filter((part) => part !== '').map((part) => {
     const match = /^(=|!=|>=|<=|>|<|~>)?\s*(\S+)$/.exec(part);
-    if (!match) throw new TerraformCheckError(`"${part}" in the constraint "${text}" is not a Terraform version constraint`, { step: 'versions' });
+    if (!match) throw new VersionError(`"${part}" in the constraint "${text}" is not a Terraform version constraint`);
     return { operator: (match[1] ?? '=') as Constraint['operator'], version: parseVersion(match[2]), parts: match[2].split('.').length };
   });
 }

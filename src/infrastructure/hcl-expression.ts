@@ -5,18 +5,28 @@
 
 type Part = { readonly literal: string } | { readonly expression: string };
 
-/** Index just past the `}` closing the interpolation opened at `start` (which points at `${`). */
-function interpolationEnd(text: string, start: number): number {
+/**
+ * Index just past the `}` that closes the `{` at `open`, or -1 when it is never
+ * closed. A quoted string inside (split(":", ...) in an expression, a string
+ * value in a block) may hold braces of its own and is skipped.
+ */
+export function closingBrace(text: string, open: number): number {
   let depth = 0;
-  for (let i = start + 1; i < text.length; i += 1) {
+  for (let i = open; i >= 0 && i < text.length; i += 1) {
     const ch = text[i];
     if (ch === '"') {
-      // A quoted string inside the expression (split(":", ...)) may hold braces.
       for (i += 1; i < text.length && text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
     } else if (ch === '{') depth += 1;
     else if (ch === '}' && --depth === 0) return i + 1;
   }
-  throw new Error(`unterminated interpolation in ${JSON.stringify(text)}`);
+  return -1;
+}
+
+/** Index just past the `}` closing the interpolation opened at `start` (which points at `${`). */
+function interpolationEnd(text: string, start: number): number {
+  const end = closingBrace(text, start + 1);
+  if (end < 0) throw new Error(`unterminated interpolation in ${JSON.stringify(text)}`);
+  return end;
 }
 
 /** Literal text and `${...}` interpolations, in order. `$${` stays literal, as in both syntaxes. */

@@ -3,7 +3,7 @@
 // CI machine (5.100.0); a stack that uses something newer raises its own floor,
 // so `npm run plan` can name it and the version it needs instead of failing
 // every stack on an older provider.
-import type { TerraformStack } from '../cdk';
+import type { TerraformStack } from './cdk';
 import { compareVersions, parseVersion } from './provider-version';
 
 /** S3 `use_lockfile` (native state locking) needs Terraform 1.10. */

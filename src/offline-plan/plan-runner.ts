@@ -15,10 +15,10 @@ import { findProviderMirror, findTerraform, type ProviderMirror } from './discov
 import { startEgressGuard, type EgressGuard } from './egress-guard';
 import { TerraformCheckError } from './errors';
 import { planCounts, type PlanCounts, type PlanJson } from './plan-json';
-import { formatVersion, lowerBound, parseConstraint, parseVersion, satisfies, compareVersions } from './provider-version';
+import { formatVersion, lowerBound, parseConstraint, parseVersion, satisfies, compareVersions } from '../infrastructure/provider-version';
+import { TERRAFORM_REQUIRED_VERSION } from '../infrastructure/versions';
 import { startIamStub, startStsStub, type StsStub } from './sts-stub';
 import { runTerraform, type TerraformEnvironment } from './terraform-process';
-import { TERRAFORM_REQUIRED_VERSION } from './versions';
 import { prepareWorkspace, StackForm, type LoopbackEndpoints } from './workspace';
 
 export interface StackSource {

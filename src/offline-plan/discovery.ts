@@ -13,7 +13,7 @@ import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:f
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TerraformCheckError, TerraformNotFoundError } from './errors';
-import { compareVersions, parseVersion } from './provider-version';
+import { compareVersions, parseVersion } from '../infrastructure/provider-version';
 
 export const AWS_PROVIDER_ADDRESS = 'registry.terraform.io/hashicorp/aws';
 

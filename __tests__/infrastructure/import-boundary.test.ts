@@ -65,10 +65,10 @@ describe('the CDKTF import boundary', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('lists the provider resources the migration touches (docs/infrastructure.md keeps the same list)', () => {
+  it('lists the provider resources the migration touches (docs/adoption.md keeps the same list)', () => {
     const deep = new Set(files.filter((f) => f.startsWith('src/infrastructure/')).flatMap(importsOf)
       .filter((spec) => spec.startsWith('@cdktf/provider-aws/lib/')).map((spec) => spec.slice('@cdktf/provider-aws/lib/'.length)));
-    const docs = readFileSync(path.join(PROJECT_ROOT, 'docs', 'infrastructure.md'), 'utf8');
+    const docs = readFileSync(path.join(PROJECT_ROOT, 'docs', 'adoption.md'), 'utf8');
     for (const resource of deep) expect({ resource, documented: docs.includes(`lib/${resource}`) }).toEqual({ resource, documented: true });
   });
 });

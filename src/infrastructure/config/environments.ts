@@ -1,5 +1,5 @@
 // The environments this repository deploys. Every field and its default is in
-// docs/infrastructure.md ("Config reference"); validation runs at synth time.
+// docs/config-reference.md; validation runs at synth time.
 import type { EnvironmentsInput } from './types';
 
 export const environments: EnvironmentsInput = {

@@ -39,8 +39,13 @@ const IAM_ENV = {
 const LOCAL_ENV = { DB_HOST: '127.0.0.1', DB_USER: 'app_rw', DB_NAME: 'app', DB_AUTH: 'password', DB_PASSWORD: 'pw', DB_TLS: 'off' };
 
 // http loads undici through its lazy WebSocket getters when imported as ESM;
-// the rest are what the SDK's credential chain and its clients load.
-const NEVER_AT_IMPORT = ['http', 'https', 'http2', '_http_client', 'internal/deps/undici/undici', 'zlib', 'fs/promises', 'child_process', 'os', 'readline'];
+// then what the SDK's credential chain and its clients load; worker_threads
+// only on Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY set); the signer
+// after the import has returned (prefetched on the event loop's next turn).
+const NEVER_AT_IMPORT = [
+  'http', 'https', 'http2', '_http_client', 'internal/deps/undici/undici', 'zlib', 'fs/promises', 'child_process', 'os', 'readline',
+  'worker_threads', 'internal/worker', 'internal/crypto/webcrypto',
+];
 
 describe('the handler bundle, imported as Lambda imports it', () => {
   it.each([['IAM and TLS, as deployed', IAM_ENV], ['password, no TLS, as run locally', LOCAL_ENV]])(
@@ -51,6 +56,16 @@ describe('the handler bundle, imported as Lambda imports it', () => {
       expect(NEVER_AT_IMPORT.filter((name) => loaded.includes(name))).toEqual([]);
     },
   );
+
+  it('with IAM, starts loading the signer once the import has returned, so the first token does not wait for all of it', () => {
+    // The signer's evaluation is what loads webcrypto: polled for, up to 20 s, after the import resolved without it.
+    const script = `import(${JSON.stringify(HANDLER)}).then(()=>{`
+      + "const has=()=>process.moduleLoadList.includes('NativeModule internal/crypto/webcrypto');"
+      + "if(has())process.exit(5);const t=Date.now();const poll=()=>has()?process.exit(0):Date.now()-t>20000?process.exit(6):setTimeout(poll,5);poll()"
+      + '},e=>{console.error(e);process.exit(3)})';
+    const loaded = loadedBy(script, IAM_ENV);
+    expect(loaded).toContain('internal/crypto/webcrypto');
+  });
 
   it('keeps the SDK credential chain in a file of its own, imported only where it is needed', () => {
     const bundle = readFileSync(HANDLER, 'utf8');

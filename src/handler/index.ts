@@ -6,7 +6,6 @@
 // and the cache's connection are created by the first invocation that needs
 // them; each is a resource of the environment's drain registry, beside any a
 // team registers on `environmentDrain`.
-import { isMainThread, threadId } from 'node:worker_threads';
 import { createIamTokenProvider, iamAuthPlugins } from './auth';
 import { DbAuth } from '../protocol/function-env';
 import { ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
@@ -22,13 +21,18 @@ import { DatabasePool } from './pool';
 import { poolDrainResource } from './pool-resource';
 import { ItemRepository } from './repository';
 import { tlsOptions } from './tls';
-import { installWorkerDrainListener } from './worker-drain';
+import { installWorkerDrainListener, runtimeWorkerThreadId } from './worker-drain';
 import { LambdaEnv } from '../protocol/lambda-api';
 
 // On Managed Instances every line names its worker thread, so a request's
-// lines can be told apart from the concurrent ones of other workers.
+// lines can be told apart from the concurrent ones of other workers, and goes
+// through the worker's process.stdout, which the main thread writes out whole,
+// line after line: a worker's own write(2) on fd 1 could interleave a line
+// longer than a pipe's atomic write with another worker's.
+const threadId = runtimeWorkerThreadId();
 const logger = createLogger({
-  base: { source: 'handler', function: process.env[LambdaEnv.functionName], ...(isMainThread ? {} : { threadId }) },
+  ...(threadId === undefined ? {} : { write: (line: string) => void process.stdout.write(line) }),
+  base: { source: 'handler', function: process.env[LambdaEnv.functionName], ...(threadId === undefined ? {} : { threadId }) },
 });
 
 function initConfig(): { config: HandlerConfig; cacheConfig: CacheConfig | undefined } {
@@ -56,7 +60,7 @@ const cache = cacheConfig ? setUpCache(cacheConfig, logger, environmentDrain).ca
 
 // In a worker thread (Managed Instances) no signal ever arrives: the main
 // thread's coordinator asks for the drain instead.
-if (isMainThread) {
+if (threadId === undefined) {
   installShutdownHandler({ registry: environmentDrain, pool, logger, budgetMs: config.shutdownBudgetMs, strategy: config.drainStrategy });
 } else {
   installWorkerDrainListener({ registry: environmentDrain, pool, logger, strategy: config.drainStrategy });

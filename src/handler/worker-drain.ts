@@ -4,7 +4,11 @@
 // main-thread coordinator asks, this worker drains its own pool exactly as
 // the on-demand drain does and answers with its report. Ending the process is
 // the coordinator's job, once every worker has answered.
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+//
+// node:worker_threads is fetched, never imported: an on-demand function runs
+// on the main thread only, and loading the module there (with the internals
+// it pulls in) cost about 1 ms of every cold start's import for nothing.
+import { FunctionEnv } from '../protocol/function-env';
 import {
   WORKER_DRAIN_CHANNEL, WorkerDrainMessageType, parseWorkerDrainMessage,
   type DrainRequest, type WorkerDrainReport, type WorkerDrained, type WorkerReady,
@@ -28,9 +32,21 @@ export interface WorkerDrainOptions {
   clock?: () => number;
 }
 
+/**
+ * This thread's id when it is one of the runtime's worker threads, else
+ * undefined. Workers exist only with AWS_LAMBDA_MAX_CONCURRENCY set (the test
+ * aws-lambda-ric makes before it starts them), so without it nothing is loaded.
+ */
+export function runtimeWorkerThreadId(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (env[FunctionEnv.maxConcurrency] === undefined) return undefined;
+  const { isMainThread, threadId } = process.getBuiltinModule('node:worker_threads');
+  return isMainThread ? undefined : threadId;
+}
+
 /** Opens the channel, announces this worker, and drains once on request; returns a function that closes it (tests). */
 export function installWorkerDrainListener(options: WorkerDrainOptions): () => void {
   const { registry, pool, logger, strategy } = options;
+  const { BroadcastChannel, threadId } = process.getBuiltinModule('node:worker_threads');
   const clock = options.clock ?? Date.now;
   const channel = new BroadcastChannel(options.channelName ?? WORKER_DRAIN_CHANNEL);
   // The runtime's own `next` loop keeps the worker alive; the channel must not.

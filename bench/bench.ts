@@ -6,10 +6,12 @@
 // happen) or a section could not run at all.
 //
 // Knobs (environment): BENCH_ENVS (environments per lifecycle series, default
-// 50), BENCH_RUNS (repeats of the bundle/extension figures, default 20),
+// 50), BENCH_TAIL_ENVS (the idle drain and its SIGKILL baseline, whose p99
+// and tail are judged: default 200), BENCH_RUNS (repeats of the
+// bundle/extension/init figures, default 20),
 // BENCH_SYNTH_RUNS (default 3), BENCH_FLEET_MAX (largest fleet tried, default
-// 64), BENCH_SECTIONS (comma list of lifecycle,fleet,extension,bundle,synth,
-// overhead,network,cache; default all).
+// 64), BENCH_SECTIONS (comma list of lifecycle,fleet,extension,bundle,init,
+// synth,overhead,network,cache; default all).
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,21 +24,24 @@ import { budgetRows, type BenchResults, type LifecycleResults } from './budgets'
 import { emulatorOverheadTable, runEmulatorOverheadBench } from './emulator-overhead';
 import { extensionStartupTable, runExtensionStartupBench } from './extension-startup';
 import { measureBundles } from './lib/bundle';
+import { measureInit } from './lib/init';
 import { fleetCapacity, type FleetCapacity } from './lib/fleet';
 import { runSequential, type VariantResult } from './lib/lifecycle';
 import { describeMachine } from './lib/machine';
 import { budgetTable, dist, machineLine, table } from './lib/report';
 import { measureSynth } from './lib/synth';
+import { tailDetail, withGcTrace } from './lib/tail';
 import { cacheBudgetRows, runCacheBench } from './cache';
 import { networkBudgetRows, runNetworkBench } from './network';
 import { lifecycles } from './lib/variants';
 
 const RESULTS_FILE = path.join(PROJECT_ROOT, 'bench/results.json');
 const ENVS = Number(process.env.BENCH_ENVS ?? 50);
+const TAIL_ENVS = Number(process.env.BENCH_TAIL_ENVS ?? 200);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 const FLEET_MAX = Number(process.env.BENCH_FLEET_MAX ?? 64);
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'lifecycle,fleet,extension,bundle,synth,overhead,network,cache').split(',').map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'lifecycle,fleet,extension,bundle,init,synth,overhead,network,cache').split(',').map((s) => s.trim()));
 
 /** A private server, the handler connecting as the user `npm run db:bootstrap` makes: the privileges it has on AWS. */
 async function startServer() {
@@ -79,11 +84,12 @@ async function lifecycle(): Promise<LifecycleResults> {
       return fn();
     };
     return {
-      ours: await run('ours', () => runSequential(server, v.ours, ENVS)),
+      // The two series the p99 budget compares, traced (the runtime on --trace-gc in both) to say what their tails are made of.
+      ours: await run(`ours, ${TAIL_ENVS} traced`, () => runSequential(server, withGcTrace(v.ours), TAIL_ENVS, { trace: true })),
       inFlight: await run('query in flight', () => runSequential(server, v.inFlight, ENVS)),
       inProcess: await run('in-process', () => runSequential(server, v.inProcess, ENVS)),
       managedInstances: await run('managed instances', () => runSequential(server, v.managedInstances, ENVS)),
-      noExtension: await run('no extension', () => runSequential(server, v.noExtension, ENVS)),
+      noExtension: await run(`no extension, ${TAIL_ENVS} traced`, () => runSequential(server, withGcTrace(v.noExtension), TAIL_ENVS, { trace: true })),
       naive: await run('naive drain', () => runSequential(server, v.naive, ENVS)),
       exitAtOnce: await run('exit at once', () => runSequential(server, v.exitAtOnce, ENVS)),
     };
@@ -139,8 +145,10 @@ function render(results: BenchResults): string {
   const parts = [`# Benchmarks\n\n${machineLine(results.machine)} The runtime and the extension ran on Node ${results.lambdaNode}.\n`];
   parts.push(`## Budgets\n\n${budgetTable(results.budgets ?? [])}\n`);
   if (results.lifecycle) {
-    parts.push(`## Shutdown, ${ENVS} environments one after another per lifecycle\n\n${lifecycleDetail(results.lifecycle)}\n`);
-    parts.push(`## Init and invoke latency through the emulator\n\n${latencyDetail(results.lifecycle)}\n`);
+    parts.push(`## Shutdown, environments one after another (${TAIL_ENVS} for the idle drain and its baseline, ${ENVS} for the others)\n\n${lifecycleDetail(results.lifecycle)}\n`);
+    const { ours, noExtension } = results.lifecycle;
+    if (ours.tail) parts.push(`## The idle drain's tail\n\n${tailDetail(ours.label, ours.tail)}\n${noExtension.tail ? tailDetail(noExtension.label, noExtension.tail) : ''}`);
+    parts.push(`## Init and invoke latency through the emulator (ours and no extension: the runtime on --trace-gc)\n\n${latencyDetail(results.lifecycle)}\n`);
   }
   if (results.fleet) parts.push(`## Environments shutting down at once\n\n${fleetDetail(results.fleet)}\n`);
   if (results.extension) parts.push(`## ${extensionStartupTable(results.extension)}`);
@@ -162,6 +170,7 @@ async function main(): Promise<void> {
   results.fleet = await section(results, 'fleet', fleet);
   results.extension = await section(results, 'extension', () => runExtensionStartupBench(node, RUNS));
   results.bundle = await section(results, 'bundle', () => measureBundles(node, RUNS));
+  results.init = await section(results, 'init', () => measureInit(RUNS));
   results.overhead = await section(results, 'overhead', () => runEmulatorOverheadBench({ invokes: 200 }));
   // Last: synth is the heaviest, and a cold page cache after it would tax the others.
   results.synth = await section(results, 'synth', () => measureSynth(SYNTH_RUNS));

@@ -1,14 +1,19 @@
 // Handler bundle: size on disk and what it costs a cold start to load it,
-// against a naive esbuild bundle of the same entry point built here.
-import { DbAuth, DbTls, FunctionEnv, MYSQL_PORT } from '../../src/protocol/function-env';
+// against the floor (what any handler that talks to MySQL over TLS pays: a
+// bundle of mysql2/promise, node:crypto and node:tls alone, built with the
+// handler's own esbuild options), a naive esbuild bundle of the same entry,
+// and a bare Node start. Every round loads each one once, in turn, so load on
+// the machine falls on all of them alike.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { HANDLER_BUILD_OPTIONS } from '../../scripts/build';
 import type { LambdaNode } from '../../src/emulator/lambda-node';
 import { HANDLER_DIR, HANDLER_FILE, PROJECT_ROOT } from '../../src/protocol/artifacts';
+import { DEPLOYED_LIKE_ENV, buildNaiveBundle } from './init';
 import { summarize, type Summary } from './stats';
 
 export interface BundleFigures {
@@ -22,75 +27,93 @@ export interface BundleFigures {
 }
 
 export interface BundleReport {
-  ours: BundleFigures;
-  naive: BundleFigures & { options: string; loadsWithoutRequireShim: boolean; loadErrorWithoutShim?: string };
-  /** `node -e 0`, the floor every cold start pays. */
+  ours: BundleFigures & { besideBytes: Record<string, number> };
+  floor: BundleFigures & { contents: string };
+  /** The cache configured (CACHE_* set): the handler, and the floor with the Redis client (ioredis) in it too. */
+  withCache: { ours: BundleFigures; floor: BundleFigures };
+  naive: BundleFigures & { options: string };
+  /** `node -e 0`, spawn to exit: the start every cold start pays. */
   nodeStartupMs: Summary;
 }
 
-// mysql2 and the SDK are CommonJS and require() Node built-ins: an ESM bundle
-// needs a require of its own or it throws "Dynamic require ... is not supported".
-const REQUIRE_SHIM = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+/**
+ * The floor's entry. The built-ins are fetched as the handler's build would
+ * have them (no ESM namespace); mysql2 loads both anyway, so they cost it
+ * nothing more: esbuild drops a bare `import 'node:crypto'` altogether.
+ */
+export const FLOOR_ENTRY = [
+  "import 'mysql2/promise';",
+  "process.getBuiltinModule('node:crypto');",
+  "process.getBuiltinModule('node:tls');",
+  '',
+].join('\n');
 
-// The handler may validate its configuration at import time; give it a
-// plausible local one so that loading measures loading, not a config error.
-const IMPORT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  [FunctionEnv.host]: '127.0.0.1', [FunctionEnv.port]: String(MYSQL_PORT), [FunctionEnv.user]: 'bench', [FunctionEnv.database]: 'bench',
-  [FunctionEnv.auth]: DbAuth.password, [FunctionEnv.password]: 'bench', [FunctionEnv.tls]: DbTls.off, [FunctionEnv.region]: 'us-east-1',
+/** The floor of a handler with a Redis cache: its client too. */
+export const FLOOR_WITH_CACHE_ENTRY = `${FLOOR_ENTRY}import 'ioredis';\n`;
+
+const IMPORT_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', ...DEPLOYED_LIKE_ENV };
+/** An ElastiCache cache as deployed: IAM, TLS, its user and name. */
+const CACHE_ENV: NodeJS.ProcessEnv = {
+  ...IMPORT_ENV, CACHE_HOST: 'app-cache.serverless.euw1.cache.amazonaws.com', CACHE_PORT: '6379', CACHE_AUTH: 'iam', CACHE_TLS: 'required',
+  CACHE_USER: 'app-user', CACHE_NAME: 'app-cache',
 };
 
-function timeImport(node: LambdaNode, file: string): { importMs: number; processMs: number; ok: boolean; error?: string } {
+function timeImport(node: LambdaNode, file: string, env: NodeJS.ProcessEnv = IMPORT_ENV): { importMs: number; processMs: number } {
   const script = `const t=performance.now();import(${JSON.stringify(file)}).then(()=>{console.log('IMPORT_MS='+(performance.now()-t));process.exit(0)},e=>{console.error(String(e&&e.message||e));process.exit(3)})`;
   const started = process.hrtime.bigint();
-  const r = spawnSync(node.binary, ['-e', script], { env: IMPORT_ENV, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(node.binary, ['-e', script], { env, encoding: 'utf8', timeout: 30_000 });
   const processMs = Number(process.hrtime.bigint() - started) / 1e6;
   const match = /IMPORT_MS=([\d.]+)/.exec(r.stdout ?? '');
-  if (r.status !== 0 || !match) return { importMs: Number.NaN, processMs, ok: false, error: (r.stderr || r.stdout || '').split('\n')[0] };
-  return { importMs: Number(match[1]), processMs, ok: true };
+  if (r.status !== 0 || !match) throw new Error(`importing ${file} failed: ${(r.stderr || r.stdout || '').split('\n')[0]}`);
+  return { importMs: Number(match[1]), processMs };
 }
 
-function measureLoad(node: LambdaNode, file: string, runs: number): BundleFigures {
-  const bytes = statSync(file).size;
-  const gzipBytes = gzipSync(readFileSync(file)).length;
-  const imports: number[] = [];
-  const processes: number[] = [];
-  timeImport(node, file); // warm the page cache once; not counted
-  for (let i = 0; i < runs; i += 1) {
-    const r = timeImport(node, file);
-    if (!r.ok) throw new Error(`importing ${file} failed: ${r.error}`);
-    imports.push(r.importMs);
-    processes.push(r.processMs);
-  }
-  return { file: path.relative(PROJECT_ROOT, file), bytes, gzipBytes, importMs: summarize(imports), processMs: summarize(processes) };
+function bareStart(node: LambdaNode): number {
+  const started = process.hrtime.bigint();
+  spawnSync(node.binary, ['-e', '0'], { env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function sizes(file: string): { bytes: number; gzipBytes: number } {
+  return { bytes: statSync(file).size, gzipBytes: gzipSync(readFileSync(file)).length };
 }
 
 export async function measureBundles(node: LambdaNode, runs: number): Promise<BundleReport> {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-naive-bundle-'));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-bundles-'));
   try {
-    const entry = path.join(PROJECT_ROOT, 'src/handler/index.ts');
-    const plain = path.join(tmp, 'plain.mjs');
-    const naive = path.join(tmp, 'naive.mjs');
-    // The literal defaults: what `esbuild --bundle --platform=node --format=esm` gives.
-    await build({ entryPoints: [entry], outfile: plain, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent', absWorkingDir: PROJECT_ROOT });
-    // The same, plus the one line without which it cannot load at all.
-    await build({ entryPoints: [entry], outfile: naive, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent', absWorkingDir: PROJECT_ROOT, banner: { js: REQUIRE_SHIM } });
-    const plainLoad = timeImport(node, plain);
+    const files = {
+      ours: path.join(HANDLER_DIR, HANDLER_FILE), floor: path.join(tmp, 'floor.mjs'), naive: path.join(tmp, 'naive.mjs'),
+      oursWithCache: path.join(HANDLER_DIR, HANDLER_FILE), floorWithCache: path.join(tmp, 'floor-cache.mjs'),
+    };
+    await build({ ...HANDLER_BUILD_OPTIONS, stdin: { contents: FLOOR_ENTRY, resolveDir: PROJECT_ROOT, loader: 'ts' }, outfile: files.floor });
+    await build({ ...HANDLER_BUILD_OPTIONS, stdin: { contents: FLOOR_WITH_CACHE_ENTRY, resolveDir: PROJECT_ROOT, loader: 'ts' }, outfile: files.floorWithCache });
+    await buildNaiveBundle(files.naive);
+    const keys = ['ours', 'floor', 'naive', 'oursWithCache', 'floorWithCache'] as const;
+    const samples = Object.fromEntries(keys.map((key) => [key, [] as { importMs: number; processMs: number }[]])) as Record<(typeof keys)[number], { importMs: number; processMs: number }[]>;
     const starts: number[] = [];
-    for (let i = 0; i < runs; i += 1) {
-      const t = process.hrtime.bigint();
-      spawnSync(node.binary, ['-e', '0'], { timeout: 30_000 });
-      starts.push(Number(process.hrtime.bigint() - t) / 1e6);
+    // One round first, uncounted: the page cache, not the bundles, would dominate it.
+    // Each round starts at the next bundle in turn: no bundle always runs first, or right after the bare start.
+    for (let round = 0; round <= runs; round += 1) {
+      const bare = bareStart(node);
+      const order = keys.map((_, i) => keys[(i + round) % keys.length]);
+      const loads = new Map(order.map((key) => [key, timeImport(node, files[key], key === 'oursWithCache' ? CACHE_ENV : IMPORT_ENV)]));
+      if (round === 0) continue;
+      starts.push(bare);
+      for (const key of keys) samples[key].push(loads.get(key) as { importMs: number; processMs: number });
     }
+    const figures = (key: keyof typeof files, label: string): BundleFigures => ({
+      file: label, ...sizes(files[key]),
+      importMs: summarize(samples[key].map((s) => s.importMs)), processMs: summarize(samples[key].map((s) => s.processMs)),
+    });
+    const besideBytes = Object.fromEntries(readdirSync(HANDLER_DIR).filter((f) => f !== HANDLER_FILE).sort().map((f) => [f, statSync(path.join(HANDLER_DIR, f)).size]));
     return {
-      ours: measureLoad(node, path.join(HANDLER_DIR, HANDLER_FILE), runs),
-      naive: {
-        ...measureLoad(node, naive, runs),
-        file: 'esbuild --bundle --platform=node --format=esm (+ require shim), built into a temp dir',
-        options: 'bundle, platform=node, format=esm, no minify, no target, no tree-shaking hints',
-        loadsWithoutRequireShim: plainLoad.ok,
-        loadErrorWithoutShim: plainLoad.ok ? undefined : plainLoad.error,
+      ours: { ...figures('ours', path.relative(PROJECT_ROOT, files.ours)), besideBytes },
+      floor: { ...figures('floor', 'mysql2/promise + node:crypto + node:tls, the handler\'s esbuild options'), contents: FLOOR_ENTRY },
+      withCache: {
+        ours: figures('oursWithCache', `${path.relative(PROJECT_ROOT, files.ours)}, CACHE_* set`),
+        floor: figures('floorWithCache', 'the floor + ioredis, the handler\'s esbuild options'),
       },
+      naive: { ...figures('naive', 'esbuild --bundle --platform=node --format=esm (+ require shim)'), options: 'bundle, platform=node, format=esm, no minify, no target' },
       nodeStartupMs: summarize(starts),
     };
   } finally {

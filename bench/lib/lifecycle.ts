@@ -5,6 +5,7 @@ import { startEnvironment, type Environment, type EnvironmentOptions, type Envir
 import type { MysqlServer } from '../../src/testing/mysql-server';
 import { readBaseline, waitForServerEnd, type ServerCounters } from '../../src/testing/server-counters';
 import { summarize, type Summary } from './stats';
+import { analyseTail, runtimeOutputLength, watchShutdown, type ShutdownTrace, type TailReport } from './tail';
 
 export interface Variant {
   /** Row label in the table. */
@@ -42,6 +43,8 @@ export interface EnvSample {
   initMs?: number;
   firstInvokeMs?: number;
   warmInvokeMs?: number;
+  /** What the shutdown's time was made of (series run with `trace`). */
+  trace?: ShutdownTrace;
 }
 
 export interface VariantResult {
@@ -65,6 +68,8 @@ export interface VariantResult {
   firstInvokeMs: Summary;
   warmInvokeMs: Summary;
   wallMs: number;
+  /** The slowest shutdowns and what they are made of (series run with `trace`). */
+  tail?: TailReport;
 }
 
 /** The `cpuMs` of the runtime's shutdown log line, if it wrote one. */
@@ -126,8 +131,12 @@ function envOptions(server: MysqlServer, variant: Variant, label: string): Envir
   return { ...variant.options, label, env: { ...server.handlerEnv(), ...variant.options.env } };
 }
 
-/** `count` environments, one after another: start, prepare, shut down, let the server settle. */
-export async function runSequential(server: MysqlServer, variant: Variant, count: number): Promise<VariantResult> {
+/**
+ * `count` environments, one after another: start, prepare, shut down, let the
+ * server settle. With `trace`, each shutdown is traced (bench/lib/tail.ts)
+ * and the result carries the tail's make-up.
+ */
+export async function runSequential(server: MysqlServer, variant: Variant, count: number, options: { trace?: boolean } = {}): Promise<VariantResult> {
   const started = Date.now();
   const before = await readBaseline(server);
   const samples: EnvSample[] = [];
@@ -139,8 +148,10 @@ export async function runSequential(server: MysqlServer, variant: Variant, count
       env = await startEnvironment(envOptions(server, variant, `${variant.label} #${i}`));
       const prepared = await variant.prepare(env);
       const open = (await server.status()).threadsConnected - level.threadsConnected;
+      const watch = options.trace ? watchShutdown(runtimeOutputLength(env.report())) : undefined;
       const report = await (variant.shutdown ? variant.shutdown(env) : env.shutdown());
-      samples.push(sampleOf(report, open, prepared));
+      const trace = watch?.end(report);
+      samples.push({ ...sampleOf(report, open, prepared), ...(trace ? { trace } : {}) });
     } catch (error) {
       failures.push(`#${i}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       if (env && env.state !== 'shutdown') await env.shutdown().catch(() => undefined);
@@ -149,7 +160,9 @@ export async function runSequential(server: MysqlServer, variant: Variant, count
     await waitForServerEnd(server, level, { aborted: 0 });
   }
   const after = await waitForServerEnd(server, before, { aborted: 0 });
-  return aggregate(variant.label, samples, failures, before, after, Date.now() - started);
+  const result = aggregate(variant.label, samples, failures, before, after, Date.now() - started);
+  if (options.trace) result.tail = analyseTail(samples.map((sample) => sample.trace));
+  return result;
 }
 
 async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {

@@ -1,5 +1,5 @@
 // The stacks of this repository's environments (src/infrastructure/config/environments.ts),
-// resource by resource, plus the policy-table rules of docs/infrastructure.md
+// resource by resource, plus the policy-table rules of docs/policy-table.md
 // (tests named after the rule id).
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';

@@ -106,6 +106,26 @@ describe('the connection budget', () => {
   });
 });
 
+describe('the function timeout against the handler\'s own bounds', () => {
+  it('refuses a timeout at or below the longest wait of one invocation, naming the field and the arithmetic (prod: pool of 2 and the cache)', () => {
+    expect(configIssues(withProd({ function: { ...environments.prod.function, timeoutSeconds: 9 } }))).toEqual([
+      'environments.prod.function.timeoutSeconds: must exceed the longest wait of one invocation on its stores, 9500 ms with poolSize 2 and the cache (pings, a new connection, the statement, two cache connects and commands), so the handler answers before Lambda ends the invocation; got 9 s',
+    ]);
+  });
+
+  it('accepts the first whole second past it', () => {
+    expect(configIssues(withProd({ function: { ...environments.prod.function, timeoutSeconds: 10 } }))).toEqual([]);
+  });
+
+  it('counts one ping per pooled connection, and no cache where none is configured', () => {
+    const { cache: _cache, ...prodWithoutCache } = environments.prod;
+    const input = { dev: environments.dev, prod: { ...prodWithoutCache, function: { ...environments.prod.function, poolSize: 6, reservedConcurrency: 50, timeoutSeconds: 10 } } };
+    expect(configIssues(input)).toEqual([
+      'environments.prod.function.timeoutSeconds: must exceed the longest wait of one invocation on its stores, 10000 ms with poolSize 6 (pings, a new connection, the statement), so the handler answers before Lambda ends the invocation; got 10 s',
+    ]);
+  });
+});
+
 describe('a failed synth', () => {
   it('throws before writing anything into a fresh output directory', async () => {
     const outdir = path.join(mkdtempSync(path.join(os.tmpdir(), 'synth-bad-')), 'cdktf.out');

@@ -181,6 +181,20 @@ export const CACHE_WAIT_BOUNDS_MS: Readonly<Record<'connect' | 'command', Intege
 };
 
 /**
+ * The longest one invocation can wait on its stores with the default bounds
+ * (DB_WAIT_BOUNDS_MS, CACHE_WAIT_BOUNDS_MS): every pooled connection pinged
+ * and found dead, a new connection, one statement; with a cache, two of its
+ * connects and two commands besides. A function timeout at or below it lets
+ * Lambda end the invocation (and reset the environment, SIGKILLing the
+ * runtime with its connections) before the handler's own bound answers.
+ */
+export function longestStoreWaitMs(poolSize: number, withCache: boolean): number {
+  const database = poolSize * DB_WAIT_BOUNDS_MS.ping.default + DB_WAIT_BOUNDS_MS.connect.default + DB_WAIT_BOUNDS_MS.query.default;
+  const cache = withCache ? 2 * (CACHE_WAIT_BOUNDS_MS.connect.default + CACHE_WAIT_BOUNDS_MS.command.default) : 0;
+  return database + cache;
+}
+
+/**
  * Time left after the drain for the last log line, the exit and the reaping,
  * inside the runtime's share of the shutdown.
  */

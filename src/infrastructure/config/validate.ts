@@ -4,7 +4,7 @@
 // reported at once. Kept over a schema library: zod 4.6 took 384 ms to load
 // here (valibot 1.5: 54 ms) against a whole synth of about 1.3 s, and these
 // checks already print the field's path and the arithmetic behind a refusal.
-import { POOL_IDLE_TIMEOUT_MS, POOL_SIZE, SHUTDOWN_BUDGET_MS, maxShutdownBudgetMs } from '../../protocol/function-env';
+import { POOL_IDLE_TIMEOUT_MS, POOL_SIZE, SHUTDOWN_BUDGET_MS, longestStoreWaitMs, maxShutdownBudgetMs } from '../../protocol/function-env';
 import { ComputeMode } from '../../protocol/lambda-runtime';
 import { ShutdownMode } from '../../protocol/shutdown-mode';
 import { ConfigError, type ConfigIssue } from '../errors';
@@ -209,12 +209,18 @@ export function resolveEnvironment(
     c.fail(demand.field, `${demand.arithmetic} exceeds the proxy's connection budget ${connectionBudget} (${how})`);
   }
 
+  const cache = resolveCache(input, namePrefix, (f, m) => c.fail(f, m));
+  const longestWaitMs = longestStoreWaitMs(fn.poolSize, cache !== undefined);
+  if (fn.timeoutSeconds * 1000 <= longestWaitMs) {
+    c.fail('function.timeoutSeconds', `must exceed the longest wait of one invocation on its stores, ${longestWaitMs} ms with poolSize ${fn.poolSize}${cache ? ' and the cache' : ''} (pings, a new connection, the statement${cache ? ', two cache connects and commands' : ''}), so the handler answers before Lambda ends the invocation; got ${fn.timeoutSeconds} s`);
+  }
+
   const tags = { Project: 'lambda-graceful-shutdown', Environment: name, ManagedBy: 'cdktf', ...(input.tags ?? {}) };
   return {
     config: {
       name, region, namePrefix, tags, network, database, function: fn,
       ...optional('managedInstances', managedInstances),
-      ...optional('cache', resolveCache(input, namePrefix, (f, m) => c.fail(f, m))),
+      ...optional('cache', cache),
       logs: { retentionDays, ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}) },
       backend: resolveBackend(input, name, variables, (f, m) => c.fail(f, m)),
       iam: resolveIam(input.iam, (f, m) => c.fail(f, m)),

@@ -7,33 +7,16 @@ import { NetworkError } from '../../src/emulator/errors';
 import { Network } from '../../src/emulator/network';
 import { resolveNetwork } from '../../src/emulator/network-options';
 import { NetworkModel } from '../../src/emulator/network-types';
-import { connectClient, destroyClients, roundTrips, startNetwork, startServer, until, type Peer, type TestServer } from './support/tcp';
+import { closeAll, connectClient, echoedConnection, roundTrips, startEchoNetwork, until, type TestServer } from './support/tcp';
 
 let echo: TestServer;
 let network: Network;
 let relayPort: number;
 
-beforeEach(async () => {
-  echo = await startServer({ echo: true });
-  ({ network, relayPort } = await startNetwork(echo.port));
-});
+beforeEach(async () => { ({ echo, network, relayPort } = await startEchoNetwork()); });
+afterEach(() => closeAll(echo, [network]));
 
-afterEach(async () => {
-  destroyClients();
-  await network.release();
-  network.close();
-  await echo.close();
-});
-
-async function connected(): Promise<{ client: Peer; server: Peer }> {
-  const client = await connectClient(relayPort);
-  const index = echo.peers.length;
-  client.socket.write('hello');
-  await until('the echo came back', () => client.received().toString() === 'hello');
-  const server = echo.peers[index];
-  if (!server) throw new Error('the server never saw the connection');
-  return { client, server };
-}
+const connected = () => echoedConnection(echo, relayPort);
 
 /** A fresh connection through the same relay still works. */
 async function freshConnectionWorks(): Promise<boolean> {

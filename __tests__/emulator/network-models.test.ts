@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Network } from '../../src/emulator/network';
 import { NetworkModel } from '../../src/emulator/network-types';
-import { connectClient, destroyClients, roundTrips, startNetwork, startServer, until, type Peer, type TestServer } from './support/tcp';
+import { closeAll, echoedConnection, roundTrips, startNetwork, startServer, until, type Peer, type TestServer } from './support/tcp';
 
 let echo: TestServer;
 const networks: Network[] = [];
@@ -16,25 +16,12 @@ beforeEach(async () => {
   echo = await startServer({ echo: true });
 });
 
-afterEach(async () => {
-  destroyClients();
-  for (const network of networks.splice(0)) {
-    await network.release();
-    network.close();
-  }
-  await echo.close();
-});
+afterEach(() => closeAll(echo, networks.splice(0)));
 
 async function connected(options: Parameters<typeof startNetwork>[1] = {}): Promise<{ network: Network; client: Peer; server: Peer }> {
   const { network, relayPort } = await startNetwork(echo.port, options);
   networks.push(network);
-  const client = await connectClient(relayPort);
-  const index = echo.peers.length;
-  client.socket.write('hello');
-  await until('the echo came back', () => client.received().toString() === 'hello');
-  const server = echo.peers[index];
-  if (!server) throw new Error('the server never saw the connection');
-  return { network, client, server };
+  return { network, ...(await echoedConnection(echo, relayPort)) };
 }
 
 describe('model destroyed (the default): the environment goes, its network with it', () => {

@@ -4,23 +4,14 @@
 // the thaw, then everything that waited arrives in order.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Network } from '../../src/emulator/network';
-import { connectClient, destroyClients, roundTrips, startNetwork, startServer, until, type TestServer } from './support/tcp';
+import { closeAll, connectClient, roundTrips, startEchoNetwork, until, type TestServer } from './support/tcp';
 
 let echo: TestServer;
 let network: Network;
 let relayPort: number;
 
-beforeEach(async () => {
-  echo = await startServer({ echo: true });
-  ({ network, relayPort } = await startNetwork(echo.port));
-});
-
-afterEach(async () => {
-  destroyClients();
-  await network.release();
-  network.close();
-  await echo.close();
-});
+beforeEach(async () => { ({ echo, network, relayPort } = await startEchoNetwork()); });
+afterEach(() => closeAll(echo, [network]));
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

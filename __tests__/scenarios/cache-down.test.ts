@@ -4,12 +4,11 @@
 // SIGTERM its close cannot hold the drain past its cap, so the drain still
 // ends inside the budget and MySQL still closes cleanly.
 import { cacheEnv, outcomes, redisClientsAt, sigtermLines, useRedis } from './cache-support';
-import { useNetworkEnvironments } from './network-support';
-import { expectRuntimeExitedWithinBudget, get, put, served, ServerWatch, sleepOn, useServer, POOL_SIZE } from './support';
+import { expectRuntimeExitedWithinBudget, get, put, served, ServerWatch, sleepOn, useEnvironments, useServer, POOL_SIZE } from './support';
 
 const mysql = useServer();
 const redis = useRedis();
-const startEnvironment = useNetworkEnvironments(mysql);
+const startEnvironment = useEnvironments(mysql);
 
 describe('the cache down at invoke time', () => {
   it('get and put are served by MySQL, health says degraded, and the drain is still clean on MySQL', async () => {

@@ -9,12 +9,11 @@
 import type { Environment } from '../../src/emulator';
 import { FunctionEnv } from '../../src/protocol/function-env';
 import { cacheEnv, outcomes, quitsAnswered, redisClientsAt, sigtermLines, useRedis } from './cache-support';
-import { useNetworkEnvironments } from './network-support';
-import { expectRuntimeExitedWithinBudget, get, put, served, ServerWatch, sleepOn, useServer, POOL_SIZE } from './support';
+import { expectRuntimeExitedWithinBudget, get, put, served, ServerWatch, sleepOn, useEnvironments, useServer, POOL_SIZE } from './support';
 
 const mysql = useServer();
 const redis = useRedis();
-const startEnvironment = useNetworkEnvironments(mysql);
+const startEnvironment = useEnvironments(mysql);
 
 /** Far below the 200 ms budget, which leaves the closes most of it. */
 const FLUSH_CAP_MS = 40;

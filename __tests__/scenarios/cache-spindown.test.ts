@@ -12,12 +12,12 @@ import { EXEC_WRAPPER_LAMBDA_PATH } from '../../src/protocol/artifacts';
 import { FunctionEnv } from '../../src/protocol/function-env';
 import { ComputeMode } from '../../src/protocol/lambda-runtime';
 import { cacheEnv, outcomes, quitsAnswered, redisClientsAt, sigtermLines, useRedis } from './cache-support';
-import { readBaseline, sessionsListed, useNetworkEnvironments, waitForServerEnd } from './network-support';
-import { expectRuntimeExitedWithinBudget, get, put, served, ServerWatch, shutdownFacts, sleepOn, useServer, POOL_SIZE } from './support';
+import { readBaseline, sessionsListed, waitForServerEnd } from './network-support';
+import { expectRuntimeExitedWithinBudget, get, put, served, ServerWatch, shutdownFacts, sleepOn, useEnvironments, useServer, POOL_SIZE } from './support';
 
 const mysql = useServer();
 const redis = useRedis();
-const startEnvironment = useNetworkEnvironments(mysql);
+const startEnvironment = useEnvironments(mysql);
 
 /** A put, a read-through miss, a hit, and both pooled connections open: the function holds both servers. */
 async function useBoth(env: Environment, id: string): Promise<void> {

@@ -6,11 +6,11 @@
 // its budget.
 import { ShutdownBudget } from '../../src/protocol/lambda-api';
 import { DrainStrategy, FunctionEnv } from '../../src/protocol/function-env';
-import { DEADLINE_BOUND_ENV, POOL_SIZE, expectRuntimeExitedWithinBudget, finalRuntime, put, sleepOn, useServer } from './support';
-import { isInsert, storedVersion, useNetworkEnvironments } from './network-support';
+import { DEADLINE_BOUND_ENV, POOL_SIZE, expectRuntimeExitedWithinBudget, finalRuntime, put, sleepOn, useEnvironments, useServer } from './support';
+import { isInsert, storedVersion } from './network-support';
 
 const server = useServer();
-const startEnvironment = useNetworkEnvironments(server);
+const startEnvironment = useEnvironments(server);
 
 /** The query bound these scenarios set, and a function timeout the unbounded baseline runs into. */
 const QUERY_BOUND_ENV = { [FunctionEnv.queryTimeoutMs]: '1000' };

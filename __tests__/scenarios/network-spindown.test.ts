@@ -6,11 +6,11 @@
 // server at once) is the baseline that cannot show it.
 import type { Environment, EnvironmentReport } from '../../src/emulator';
 import { NetworkModel } from '../../src/emulator';
-import { ABORTED_CONNECTION_LINE, put, useServer, type ScenarioEnvOptions } from './support';
-import { readBaseline, sessionsListed, useNetworkEnvironments, waitForServerEnd } from './network-support';
+import { ABORTED_CONNECTION_LINE, put, useEnvironments, useServer, type ScenarioEnvOptions } from './support';
+import { readBaseline, sessionsListed, waitForServerEnd } from './network-support';
 
 const server = useServer();
-const startEnvironment = useNetworkEnvironments(server);
+const startEnvironment = useEnvironments(server);
 
 /** Environments, one after another: each opens one pooled connection (a put) and is spun down at once. */
 const ENVIRONMENTS = 3;

@@ -1,37 +1,10 @@
-// The network scenarios' own vocabulary, on top of support.ts: environments
-// whose held sessions are always released after the test (so no session a
-// test left to the server's timeout is counted in another test), and the
-// server's side of "held": the sessions it still lists, read as a state.
+// The network scenarios' own vocabulary, beside support.ts: the server's side
+// of "held" (the sessions it still lists, read as a state) and what a write
+// left on the server, read by the test's own connection.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RowDataPacket } from 'mysql2';
-import type { Environment } from '../../src/emulator';
 import type { MysqlServer } from '../../src/testing/mysql-server';
 import { readBaseline, sessionsSince, waitForServerEnd, type ServerBaseline } from '../../src/testing/server-counters';
-import { useEnvironments, type ScenarioEnvOptions } from './support';
-
-/**
- * `useEnvironments`, plus: after each test, every session the server still
- * holds for these environments is released and seen gone from the server.
- */
-export function useNetworkEnvironments(server: () => MysqlServer) {
-  const start = useEnvironments(server);
-  const started: Environment[] = [];
-  let baseline: ServerBaseline | undefined;
-  beforeEach(async () => {
-    baseline = await readBaseline(server());
-  });
-  afterEach(async () => {
-    const envs = started.splice(0);
-    await Promise.allSettled(envs.filter((env) => env.state !== 'shutdown').map((env) => env.shutdown()));
-    const released = (await Promise.all(envs.map((env) => env.network.release()))).reduce((sum, n) => sum + n, 0);
-    if (baseline && released > 0) await waitForServerEnd(server(), baseline, { aborted: 0 });
-  }, 60_000);
-  return async (options: ScenarioEnvOptions = {}): Promise<Environment> => {
-    const env = await start(options);
-    started.push(env);
-    return env;
-  };
-}
 
 /**
  * Waits, bounded, until the server lists exactly `expected` of the sessions

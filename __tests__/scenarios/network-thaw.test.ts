@@ -6,11 +6,11 @@
 // fresh connection.
 import { FunctionEnv, DB_WAIT_BOUNDS_MS } from '../../src/protocol/function-env';
 import { VALIDATE_AFTER_IDLE_MS } from '../../src/handler/pool';
-import { POOL_SIZE, get, put, served, sleepOn, useServer } from './support';
-import { isInsert, storedVersion, useNetworkEnvironments } from './network-support';
+import { POOL_SIZE, get, put, served, sleepOn, useEnvironments, useServer } from './support';
+import { isInsert, storedVersion } from './network-support';
 
 const server = useServer();
-const startEnvironment = useNetworkEnvironments(server);
+const startEnvironment = useEnvironments(server);
 
 /** Long enough that checkout pings every pooled connection (they sat idle past VALIDATE_AFTER_IDLE_MS). */
 const IDLE_MS = VALIDATE_AFTER_IDLE_MS + 500;

@@ -6,8 +6,8 @@
 // proxy selection never proxies loopback addresses, so the loopback STS is
 // still reached directly.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { listenOnLoopback } from './loopback-http';
 
 export interface EgressGuard {
   /** `http://127.0.0.1:<port>`: the proxy URL given to terraform. */
@@ -34,19 +34,8 @@ export async function startEgressGuard(): Promise<EgressGuard> {
     attempts.push(req.url ?? '(none)');
     socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${REFUSAL}: ${req.url}\n`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    proxyUrl: `http://127.0.0.1:${port}`,
-    attempts,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { proxyUrl: url, attempts, close };
 }
 
 /**

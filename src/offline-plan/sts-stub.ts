@@ -7,7 +7,7 @@
 // before STS: refused on loopback, it falls back to STS, and the fake key
 // never travels to the real IAM.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-http';
 
 /** The account every plan reports; tests expect it in ARNs built from the caller identity. */
 export const PLAN_ACCOUNT_ID = '123456789012';
@@ -61,20 +61,8 @@ async function startQueryStub(answer: Answer, accountId: string): Promise<StsStu
       res.end(body);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    accountId,
-    actions,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { endpoint: url, accountId, actions, close };
 }
 
 export function startStsStub(accountId = PLAN_ACCOUNT_ID): Promise<StsStub> {

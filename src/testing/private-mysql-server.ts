@@ -1,15 +1,14 @@
 // A private mariadbd (or mysqld) in a temporary directory on a free loopback
 // port, with real users and an error log that records every aborted connection.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DbAuth, DbTls, FunctionEnv } from '../protocol/function-env';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { MysqlServerError, readStatus, type MysqlServer, type ServerStatus } from './mysql-server-api';
 import { mysqlUrl } from './mysql-url';
+import { connectWhenReady, endProcess, findBinary, startOnFreePort, suspendProcess } from './private-process';
 
 const APP_USER = 'app';
 const APP_PASSWORD = 'app-password';
@@ -21,50 +20,6 @@ const STOP_TIMEOUT_MS = 10_000;
 export const INSTALL_HINT =
   'No MySQL-protocol server binary found (mariadbd or mysqld in PATH, /usr/sbin or /usr/bin) and MYSQL_URL is not set. '
   + 'Install one with `apt-get update && apt-get install -y mariadb-server`, or set MYSQL_URL=mysql://user:password@host:port/database.';
-
-const BINARY_DIRS = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin'];
-
-function findBinary(names: string[], dirs: readonly string[]): string | undefined {
-  for (const name of names) {
-    for (const dir of dirs) {
-      const candidate = path.join(dir, name);
-      if (dir && existsSync(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Every thread of `pid` in state T (stopped), per /proc; true where /proc is unavailable. */
-function allThreadsStopped(pid: number): boolean {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return true;
-  }
-  return tasks.every((tid) => {
-    try {
-      // The state follows the parenthesised command name, which may itself contain spaces.
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      return /^[Tt]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-    } catch {
-      return true;
-    }
-  });
-}
-
 
 /**
  * install-db takes ~0.5 s; a copy of its output takes a few ms. One template per
@@ -154,21 +109,14 @@ class PrivateServer implements MysqlServer {
     ];
     const child = spawn(this.binary, args, { stdio: 'ignore', detached: false });
     this.child = child;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (let attempt = 0; Date.now() < deadline; attempt++) {
-      if (child.exitCode !== null || child.signalCode !== null) break;
-      try {
-        this.admin = await createConnection({
-          host: this.host, port: this.port, user: ADMIN_USER, password: ADMIN_PASSWORD, connectTimeout: 1000,
-        });
-        this.admin.on('error', () => { this.admin = undefined; });
-        return;
-      } catch {
-        await Promise.race([sleep(Math.min(25 * (attempt + 1), 200)), exited]);
-      }
-    }
-    child.kill('SIGKILL');
+    this.admin = await connectWhenReady(child, async () => {
+      const admin = await createConnection({
+        host: this.host, port: this.port, user: ADMIN_USER, password: ADMIN_PASSWORD, connectTimeout: 1000,
+      });
+      admin.on('error', () => { this.admin = undefined; });
+      return admin;
+    }, { timeoutMs: READY_TIMEOUT_MS, pauseMs: 25, maxPauseMs: 200 });
+    if (this.admin) return;
     throw new MysqlServerError(`mariadbd did not become ready on port ${this.port}`, {
       port: this.port, exitCode: child.exitCode, log: this.tail(),
     });
@@ -199,16 +147,7 @@ class PrivateServer implements MysqlServer {
     await this.connection().query(`SET GLOBAL ${name} = ?`, [value]);
   }
 
-  async suspend(): Promise<void> {
-    const pid = this.child?.pid;
-    if (pid === undefined) throw new MysqlServerError('the server is not running');
-    this.child?.kill('SIGSTOP');
-    const deadline = Date.now() + 2_000;
-    while (!allThreadsStopped(pid)) {
-      if (Date.now() > deadline) throw new MysqlServerError('mariadbd did not stop within 2 s of SIGSTOP', { pid });
-      await sleep(1);
-    }
-  }
+  async suspend(): Promise<void> { await suspendProcess(this.child, 'mariadbd', MysqlServerError); }
   resume(): void { this.child?.kill('SIGCONT'); }
 
   async restart(): Promise<void> {
@@ -225,41 +164,21 @@ class PrivateServer implements MysqlServer {
     const child = this.child;
     await this.admin?.end().catch(() => undefined);
     this.admin = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGCONT');
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await gone;
-    clearTimeout(timer);
+    await endProcess(child, STOP_TIMEOUT_MS);
   }
 }
-
 
 /** Starts a private server; fails (never skips) with how to install one when no binary is found. */
 export async function startPrivateServer(
   database: string,
   options: { tls?: boolean; binaryDirs?: readonly string[] } = {},
 ): Promise<MysqlServer> {
-  const dirs = options.binaryDirs ?? BINARY_DIRS;
-  const binary = findBinary(['mariadbd', 'mysqld'], dirs);
-  const installDb = findBinary(['mariadb-install-db', 'mysql_install_db'], dirs);
+  const binary = findBinary(['mariadbd', 'mysqld'], options.binaryDirs);
+  const installDb = findBinary(['mariadb-install-db', 'mysql_install_db'], options.binaryDirs);
   if (!binary || !installDb) throw new MysqlServerError(INSTALL_HINT);
   const template = templateDir(binary, installDb);
-  let lastError: unknown;
-  // The port is free when probed but another process may take it before mariadbd binds: retry on a fresh one.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const baseDir = mkdtempSync(path.join(os.tmpdir(), 'gs-mysql-'));
-    mkdirSync(baseDir, { recursive: true });
+  return startOnFreePort('gs-mysql-', (baseDir, port) => {
     cpSync(template, path.join(baseDir, 'data'), { recursive: true });
-    const server = new PrivateServer(binary, baseDir, await freePort(), database, options.tls ? selfSignedCertificate(baseDir) : undefined);
-    try {
-      await server.start();
-      return server;
-    } catch (error) {
-      lastError = error;
-      rmSync(baseDir, { recursive: true, force: true });
-    }
-  }
-  throw new MysqlServerError('could not start a private mariadbd', {}, { cause: lastError });
+    return new PrivateServer(binary, baseDir, port, database, options.tls ? selfSignedCertificate(baseDir) : undefined);
+  }, (cause) => new MysqlServerError('could not start a private mariadbd', {}, { cause }));
 }

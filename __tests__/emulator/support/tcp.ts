@@ -113,3 +113,30 @@ export async function roundTrips(server: TestServer, count = 3): Promise<void> {
   }
   control.socket.destroy();
 }
+
+/** An echo server and a network whose `db` relay leads to it. */
+export async function startEchoNetwork(): Promise<{ echo: TestServer; network: Network; relayPort: number }> {
+  const echo = await startServer({ echo: true });
+  return { echo, ...(await startNetwork(echo.port)) };
+}
+
+/** The afterEach of a network test: every client destroyed, each network released and closed, then the server. */
+export async function closeAll(echo: TestServer, networks: readonly Network[]): Promise<void> {
+  destroyClients();
+  for (const network of networks) {
+    await network.release();
+    network.close();
+  }
+  await echo.close();
+}
+
+/** A client through the relay whose hello has come back, and the server's side of that connection. */
+export async function echoedConnection(echo: TestServer, relayPort: number): Promise<{ client: Peer; server: Peer }> {
+  const client = await connectClient(relayPort);
+  const index = echo.peers.length;
+  client.socket.write('hello');
+  await until('the echo came back', () => client.received().toString() === 'hello');
+  const server = echo.peers[index];
+  if (!server) throw new Error('the server never saw the connection');
+  return { client, server };
+}

@@ -1,7 +1,7 @@
 // Entry point of the external extension, bundled (CommonJS) to
 // dist/layer/graceful-shutdown/index.cjs and started by the launcher
 // dist/layer/extensions/graceful-shutdown.
-import { EXTENSION_NAME } from '../src/protocol/artifacts';
+import { EXTENSION_NAME } from '../src/protocol/extension-name';
 import { LambdaEnv } from '../src/protocol/lambda-api';
 import { describeError } from './errors';
 import { ExtensionsApiClient } from './extensions-api-client';

@@ -13,8 +13,9 @@ export const HANDLER_STRING = 'index.handler';
 /** The layer's root: Lambda mounts it at /opt. */
 export const LAYER_DIR = path.join(DIST_DIR, 'layer');
 
-/** The external extension's name: the executable's file name, and the name it registers with. */
-export const EXTENSION_NAME = 'graceful-shutdown';
+import { EXTENSION_NAME } from './extension-name';
+
+export { EXTENSION_NAME };
 /** `dist/layer/extensions/<name>`: what Lambda starts. */
 export const EXTENSION_EXECUTABLE = path.join(LAYER_DIR, 'extensions', EXTENSION_NAME);
 /** `dist/layer/<name>/`: the bundled code the executable runs, found relative to it. */

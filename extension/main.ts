@@ -1,6 +1,6 @@
-// Entry point of the external extension, bundled (CommonJS) to
-// dist/layer/graceful-shutdown/index.cjs and started by the launcher
-// dist/layer/extensions/graceful-shutdown.
+// Entry point of the external extension, bundled (CommonJS) to the
+// executable dist/layer/extensions/graceful-shutdown, which starts itself
+// through `#!/usr/bin/env node`.
 import { EXTENSION_NAME } from '../src/protocol/extension-name';
 import { LambdaEnv } from '../src/protocol/lambda-api';
 import { describeError } from './errors';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { extensionLauncher, EXTENSION_NODE_FLAGS } from '../../scripts/build';
+import { extensionShebang, EXTENSION_NODE_FLAGS } from '../../scripts/build';
 import { InvalidOptionError, LambdaNodeError, startEnvironment } from '../../src/emulator';
 import { LAMBDA_NODE_BINARY_ENV, resolveLambdaNode } from '../../src/emulator/lambda-node';
 import { EXTENSION_NAME } from '../../src/protocol/artifacts';
@@ -87,12 +87,11 @@ describe('The function\'s Node in an environment', () => {
 
   it('runs the extensions on the same Node: the layer\'s own launcher finds it first on PATH', async () => {
     const sandbox = lifecycle.sandbox().writeHandler();
-    // The launcher exactly as the build writes it, in front of a fixture extension's code.
+    // The first line exactly as the build writes it, in front of a fixture extension's code.
     sandbox.writeExtension('fixture-code', { registerAs: EXTENSION_NAME });
     const code = fs.readFileSync(path.join(sandbox.extensionsDir, 'fixture-code'), 'utf8').replace(/^#!.*\n/, '');
     fs.rmSync(path.join(sandbox.extensionsDir, 'fixture-code'));
-    sandbox.writeMounted('layer', `${EXTENSION_NAME}/index.cjs`, code);
-    sandbox.writeMounted('layer', `extensions/${EXTENSION_NAME}`, extensionLauncher(EXTENSION_NODE_FLAGS), 0o755);
+    sandbox.writeMounted('layer', `extensions/${EXTENSION_NAME}`, `${extensionShebang(EXTENSION_NODE_FLAGS)}\n${code}`, 0o755);
     const env = await lifecycle.start(sandbox);
     const report = env.report();
     expect(report.processes.map((p) => [p.name, p.kind])).toEqual([[EXTENSION_NAME, 'extension'], ['runtime', 'runtime']]);

@@ -18,7 +18,7 @@ import { EXTENSION_NAME } from './extension-name';
 export { EXTENSION_NAME };
 /** `dist/layer/extensions/<name>`: what Lambda starts. */
 export const EXTENSION_EXECUTABLE = path.join(LAYER_DIR, 'extensions', EXTENSION_NAME);
-/** `dist/layer/<name>/`: the bundled code the executable runs, found relative to it. */
+/** `dist/layer/<name>/`: the Managed Instances coordinator and its exec wrapper. */
 export const EXTENSION_CODE_DIR = path.join(LAYER_DIR, EXTENSION_NAME);
 
 export { ShutdownMode } from './shutdown-mode';

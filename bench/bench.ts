@@ -169,7 +169,8 @@ async function main(): Promise<void> {
   results.lifecycle = await section(results, 'lifecycle', lifecycle);
   results.fleet = await section(results, 'fleet', fleet);
   results.extension = await section(results, 'extension', () => runExtensionStartupBench(node, RUNS));
-  results.bundle = await section(results, 'bundle', () => measureBundles(node, RUNS));
+  // Twice the rounds: the figures it compares lie a few milliseconds apart.
+  results.bundle = await section(results, 'bundle', () => measureBundles(node, 2 * RUNS));
   results.init = await section(results, 'init', () => measureInit(RUNS));
   results.overhead = await section(results, 'overhead', () => runEmulatorOverheadBench({ invokes: 200 }));
   // Last: synth is the heaviest, and a cold page cache after it would tax the others.

@@ -137,22 +137,24 @@ function extensionRows(e: ExtensionStartupResults): BudgetRow[] {
 }
 
 function bundleRows(b: BundleReport): BudgetRow[] {
-  const ratio = b.ours.importMs.p50 / b.floor.importMs.p50;
+  // The verdict is the median of the rounds' own ratios (ours and the floor loaded seconds apart); the medians' ratio beside it.
+  const ratio = b.pairedRatio.ours.p50;
+  const cacheRatio = b.pairedRatio.withCache.p50;
   const beside = Object.entries(b.ours.besideBytes).map(([file, bytes]) => `${file} ${kb(bytes)}`).join(', ');
   return [{
     figure: 'handler bundle: import time, median, in a fresh process on the function\'s Node',
     measured: `${medianIqr(b.ours.importMs, (n) => ms(n))}`,
     baseline: `the floor (${b.floor.file}): ${medianIqr(b.floor.importMs, (n) => ms(n))}`,
-    budget: `ratio <= ${BUDGET.importVsFloor}x`,
+    budget: `median of the ${b.pairedRatio.ours.n} rounds' ratios <= ${BUDGET.importVsFloor}x (ratio of the medians ${x(b.ours.importMs.p50 / b.floor.importMs.p50)}; rounds' ratios IQR ${x(b.pairedRatio.ours.p25)}–${x(b.pairedRatio.ours.p75)})`,
     ratio: x(ratio),
     verdict: ratioVerdict(ratio, BUDGET.importVsFloor, 'at most'),
   }, {
     figure: 'the same with the cache configured (CACHE_* set: ElastiCache, IAM, TLS)',
     measured: `${medianIqr(b.withCache.ours.importMs, (n) => ms(n))}`,
     baseline: `the floor with its Redis client (${b.withCache.floor.file}): ${medianIqr(b.withCache.floor.importMs, (n) => ms(n))}`,
-    budget: `ratio <= ${BUDGET.importVsFloor}x`,
-    ratio: x(b.withCache.ours.importMs.p50 / b.withCache.floor.importMs.p50),
-    verdict: ratioVerdict(b.withCache.ours.importMs.p50 / b.withCache.floor.importMs.p50, BUDGET.importVsFloor, 'at most'),
+    budget: `median of the rounds' ratios <= ${BUDGET.importVsFloor}x (ratio of the medians ${x(b.withCache.ours.importMs.p50 / b.withCache.floor.importMs.p50)})`,
+    ratio: x(cacheRatio),
+    verdict: ratioVerdict(cacheRatio, BUDGET.importVsFloor, 'at most'),
   }, {
     figure: 'handler bundle: spawn to exit of a process that imports it, median; its size',
     measured: `${ms(b.ours.processMs.p50)}; ${kb(b.ours.bytes)} (${kb(b.ours.gzipBytes)} gzip)${beside ? `, beside it (imported only where needed): ${beside}` : ''}`,

@@ -34,6 +34,12 @@ export interface BundleReport {
   naive: BundleFigures & { options: string };
   /** `node -e 0`, spawn to exit: the start every cold start pays. */
   nodeStartupMs: Summary;
+  /**
+   * Each round's import of ours over the floor's in the same round: the
+   * machine's speed drifts within minutes, and a pair measured seconds apart
+   * shares the drift that a ratio of two medians does not cancel.
+   */
+  pairedRatio: { ours: Summary; withCache: Summary };
 }
 
 /**
@@ -115,6 +121,10 @@ export async function measureBundles(node: LambdaNode, runs: number): Promise<Bu
       },
       naive: { ...figures('naive', 'esbuild --bundle --platform=node --format=esm (+ require shim)'), options: 'bundle, platform=node, format=esm, no minify, no target' },
       nodeStartupMs: summarize(starts),
+      pairedRatio: {
+        ours: summarize(samples.ours.map((s, i) => s.importMs / samples.floor[i].importMs)),
+        withCache: summarize(samples.oursWithCache.map((s, i) => s.importMs / samples.floorWithCache[i].importMs)),
+      },
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -15,7 +15,7 @@ if (process.env.CONNECT_THEN_FAIL_INIT) {
   const early = net.connect(Number(process.env.DB_PORT), process.env.DB_HOST);
   await new Promise((resolve, reject) => { early.once('connect', resolve); early.once('error', reject); });
   early.write('hello');
-  // Keeps the process (and its socket) alive past the init error: the emulator must kill it.
+  // aws-lambda-ric rethrows once its /init/error is answered, and the process exits: the emulator answers only once the network is gone.
   setInterval(() => {}, 1000);
   throw new Error('init fails after connecting');
 }
@@ -117,6 +117,31 @@ describe('an environment\'s network', () => {
 
   it('destroyed: a failed Init takes its network with it, and the connection its runtime opened stays open on the server', async () => {
     const failed = await start(undefined, { CONNECT_THEN_FAIL_INIT: '1' }).then(() => 'started', (error: unknown) => error);
+    expect(failed).toBeInstanceOf(InitFailedError);
+    const session = server.peers[0];
+    await until('the server got the early bytes', () => session?.received().toString() === 'hello');
+    await roundTrips(server);
+    expect({ serverSawClose: session?.ended || session?.closed }).toEqual({ serverSawClose: false });
+  });
+
+  it('destroyed: a runtime that exits the instant its init error is answered cannot close what the failed Init holds', async () => {
+    // Not aws-lambda-ric: a runtime of a few lines, so the exit follows the answer with nothing between them.
+    const runtime = [
+      "const net = require('node:net'); const http = require('node:http');",
+      'const early = net.connect(Number(process.env.DB_PORT), process.env.DB_HOST, () => {',
+      "  early.write('hello');",
+      "  const post = http.request({ host: process.env.AWS_LAMBDA_RUNTIME_API.split(':')[0], port: Number(process.env.AWS_LAMBDA_RUNTIME_API.split(':')[1]),",
+      "    path: '/2018-06-01/runtime/init/error', method: 'POST' }, () => process.exit(1));",
+      "  post.end(JSON.stringify({ errorMessage: 'init fails after connecting', errorType: 'Runtime.Test' }));",
+      '});',
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const sandbox = lifecycle.sandbox();
+    sandbox.writeMounted('task', 'index.mjs', HANDLER);
+    const failed = await lifecycle.start(sandbox, {
+      extensionsDir: null, runtimeCommand: [process.execPath, '-e', runtime],
+      env: { DB_HOST: '127.0.0.1', DB_PORT: String(server.port) },
+    }).then(() => 'started', (error: unknown) => error);
     expect(failed).toBeInstanceOf(InitFailedError);
     const session = server.peers[0];
     await until('the server got the early bytes', () => session?.received().toString() === 'hello');

@@ -27,9 +27,8 @@ export function buildFixtures(): Fixtures {
   mkdirSync(path.join(layerDir, 'extensions'), { recursive: true });
   mkdirSync(path.join(layerDir, 'graceful-shutdown'), { recursive: true });
   writeFileSync(path.join(handlerDir, 'index.mjs'), 'export const handler = async () => ({ ok: true });\n');
-  writeFileSync(path.join(layerDir, 'extensions', 'graceful-shutdown'), '#!/bin/sh\nexec node "$(dirname "$0")/../graceful-shutdown/index.mjs"\n');
+  writeFileSync(path.join(layerDir, 'extensions', 'graceful-shutdown'), '#!/usr/bin/env node\nconsole.log("extension");\n');
   chmodSync(path.join(layerDir, 'extensions', 'graceful-shutdown'), 0o755);
-  writeFileSync(path.join(layerDir, 'graceful-shutdown', 'index.mjs'), 'console.log("extension");\n');
   // The Managed Instances exec wrapper, at the path the build writes it.
   writeFileSync(path.join(layerDir, 'graceful-shutdown', 'exec-wrapper'), '#!/bin/sh\nexec "$@"\n');
   chmodSync(path.join(layerDir, 'graceful-shutdown', 'exec-wrapper'), 0o755);

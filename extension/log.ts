@@ -1,11 +1,13 @@
 // One JSON object per line on stdout: Lambda forwards an extension's stdout to
 // the function's log group as is, and JSON lines stay queryable there.
 
+import { isoTimestamp } from '../src/protocol/timestamp';
+
 export type LogLevel = 'INFO' | 'WARN' | 'ERROR';
 export type LogLine = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 
 export function jsonLogger(source: string, write: (line: string) => void = (line) => process.stdout.write(line)): LogLine {
   return (level, message, fields = {}) => {
-    write(`${JSON.stringify({ timestamp: new Date().toISOString(), level, source, message, ...fields })}\n`);
+    write(`${JSON.stringify({ timestamp: isoTimestamp(), level, source, message, ...fields })}\n`);
   };
 }

@@ -9,6 +9,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeSync } from 'node:fs';
+import { isoTimestamp } from '../protocol/timestamp';
 
 export const LogLevel = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
@@ -75,7 +76,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
     const requestId = request.getStore();
     const line = {
-      timestamp: now().toISOString(),
+      timestamp: isoTimestamp(now()),
       level,
       message,
       ...(requestId === undefined ? {} : { requestId }),

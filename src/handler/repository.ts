@@ -1,5 +1,6 @@
 // The data API's SQL: one table, created on first use. Every statement is
 // text-protocol `query()` with placeholders (see pool.ts for why).
+import { isoTimestamp } from '../protocol/timestamp';
 import type { DatabasePool } from './pool';
 
 export const TABLE = 'items';
@@ -68,7 +69,7 @@ export class ItemRepository {
       // MySQL returns JSON columns parsed; MariaDB's JSON is LONGTEXT and comes back as a string.
       data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
       version: Number(row.version),
-      updatedAt: new Date(row.updatedAt).toISOString(),
+      updatedAt: isoTimestamp(new Date(row.updatedAt)),
     };
   }
 

@@ -43,19 +43,23 @@ export interface BundleReport {
 }
 
 /**
- * The floor's entry. The built-ins are fetched as the handler's build would
- * have them (no ESM namespace); mysql2 loads both anyway, so they cost it
- * nothing more: esbuild drops a bare `import 'node:crypto'` altogether.
+ * The floor's entry: each module bound the cheapest way a bundle can. The
+ * built-ins are fetched as the handler's build would have them (no ESM
+ * namespace); mysql2 loads both anyway, so they cost it nothing more: esbuild
+ * drops a bare `import 'node:crypto'` altogether. mysql2 is required, not
+ * imported: an import of CommonJS makes esbuild copy its exports onto a
+ * namespace object (`__toESM`, 1.5% of the floor's import), which the handler
+ * does not pay either.
  */
 export const FLOOR_ENTRY = [
-  "import 'mysql2/promise';",
+  "require('mysql2/promise');",
   "process.getBuiltinModule('node:crypto');",
   "process.getBuiltinModule('node:tls');",
   '',
 ].join('\n');
 
 /** The floor of a handler with a Redis cache: its client too. */
-export const FLOOR_WITH_CACHE_ENTRY = `${FLOOR_ENTRY}import 'ioredis';\n`;
+export const FLOOR_WITH_CACHE_ENTRY = `${FLOOR_ENTRY}require('ioredis');\n`;
 
 const IMPORT_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', ...DEPLOYED_LIKE_ENV };
 /** An ElastiCache cache as deployed: IAM, TLS, its user and name. */

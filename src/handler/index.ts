@@ -2,7 +2,8 @@
 // execution environment (on Managed Instances, once per worker thread, each
 // with its own pool), during Init: configuration is validated, the
 // shutdown listener installed and, in in-process mode, the internal extension
-// registered (top-level await, so Init does not end before it). The pool
+// registered (top-level await, so Init does not end before it, as for the
+// cache's module when a cache is configured). The pool
 // and the cache's connection are created by the first invocation that needs
 // them; each is a resource of the environment's drain registry, beside any a
 // team registers on `environmentDrain`.
@@ -10,7 +11,6 @@ import { createIamTokenProvider, iamAuthPlugins } from './auth';
 import { DbAuth } from '../protocol/function-env';
 import { ShutdownMode, describeConfig, loadConfig, type HandlerConfig } from './config';
 import { describeCacheConfig, loadCacheConfig, type CacheConfig } from './cache/cache-config';
-import { setUpCache } from './cache/cache-setup';
 import { createDataApi } from './data-api';
 import { debugSlowFlushResource } from './debug-drain';
 import { installShutdownHandler } from './drain';
@@ -56,7 +56,9 @@ const slowFlush = debugSlowFlushResource(process.env, config.debugActions);
 if (slowFlush) environmentDrain.register(slowFlush);
 // Its cap is the whole budget: only the budget's end cuts the pool, as before the registry.
 environmentDrain.register(poolDrainResource(pool, config.shutdownBudgetMs));
-const cache = cacheConfig ? setUpCache(cacheConfig, logger, environmentDrain).cache : undefined;
+// Imported only with a cache configured: the build writes the cache's code (12
+// KiB) to a file of its own, which a function without one never compiles.
+const cache = cacheConfig ? (await import('./cache/cache-setup')).setUpCache(cacheConfig, logger, environmentDrain).cache : undefined;
 
 // In a worker thread (Managed Instances) no signal ever arrives: the main
 // thread's coordinator asks for the drain instead.

@@ -1,6 +1,7 @@
 // The handler's log lines: one JSON object per line, whatever the fields hold.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, writeLineToFd } from '../../src/handler/logger';
+import { createLogger } from '../../src/handler/logger';
+import { writeLineToFd } from '../../src/protocol/log-line';
 
 function logOnce(fields: Record<string, unknown>): Record<string, unknown> {
   const lines: string[] = [];

@@ -8,8 +8,7 @@
 // against 11.8 ms for this one on Node 24 here (median of 30), at every cold start.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { writeSync } from 'node:fs';
-import { isoTimestamp } from '../protocol/timestamp';
+import { isoTimestamp, writeLineToFd } from '../protocol/log-line';
 
 export const LogLevel = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
@@ -34,33 +33,6 @@ export interface LoggerOptions {
   now?: () => Date;
   /** Fields on every line (e.g. the function name). */
   base?: LogFields;
-}
-
-// A write(2) on fd 1, not process.stdout: the stream costs about 4 ms to set
-// up at its first write (measured on the function's Node), which would be
-// the largest part of what this handler adds to the floor's import, and
-// aws-lambda-ric never sets it up on Lambda (it logs through a descriptor of
-// its own). Synchronous, which the drain relies on: its last line is written
-// just before the process dies by signal. A pipe left non-blocking by whoever
-// reads it and full answers EAGAIN: waited out in 1 ms steps, at most 100
-// times; a line that still cannot be written (or EPIPE) is dropped, as a log
-// line must never fail the request that wrote it.
-const EAGAIN_WAITS = 100;
-let sleeper: Int32Array | undefined;
-
-export function writeLineToFd(fd: number, line: string, write: (fd: number, buffer: Uint8Array) => number = writeSync): boolean {
-  let rest = Buffer.from(line);
-  for (let waits = 0; rest.length > 0;) {
-    try {
-      rest = rest.subarray(write(fd, rest));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || waits >= EAGAIN_WAITS) return false;
-      waits += 1;
-      sleeper ??= new Int32Array(new SharedArrayBuffer(4));
-      Atomics.wait(sleeper, 0, 0, 1);
-    }
-  }
-  return true;
 }
 
 const writeStdout = (line: string): void => {

@@ -1,6 +1,6 @@
 // The data API's SQL: one table, created on first use. Every statement is
 // text-protocol `query()` with placeholders (see pool.ts for why).
-import { isoTimestamp } from '../protocol/timestamp';
+import { isoTimestamp } from '../protocol/log-line';
 import type { DatabasePool } from './pool';
 
 export const TABLE = 'items';

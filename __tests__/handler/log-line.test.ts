@@ -1,6 +1,6 @@
 // The timestamp of every line the function writes: the same text as
 // Date.prototype.toISOString, for every date it can be given.
-import { isoTimestamp } from '../../src/protocol/timestamp';
+import { isoTimestamp } from '../../src/protocol/log-line';
 
 describe('isoTimestamp', () => {
   it.each([

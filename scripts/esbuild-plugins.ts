@@ -43,8 +43,9 @@ export function builtinModuleSource(id: string, names: readonly string[]): strin
  * (builtinModuleSource). An ES module, not a CommonJS one: importing CommonJS,
  * esbuild copies every export of the object onto a namespace of its own
  * (`__toESM`), at every cold start; for the handler's five built-ins and
- * mysql2 that copy was 4% of its import (paired medians of 40 rounds against
- * the floor, 1.097x with it, 1.051x without). The export names are the
+ * mysql2 that copy was 2-4.5% of its import (paired medians of 40 rounds
+ * against the floor: 1.097x with it and 1.051x without, then 1.105x and
+ * 1.084x). The export names are the
  * building Node's: a name the function's Node lacks reads undefined, as it
  * would through a namespace, and one the building Node lacks fails the build.
  * Dynamic imports and require() are left alone (they are lazy already).

@@ -1,6 +1,7 @@
-// The timestamp of every line the function writes: the same text as
-// Date.prototype.toISOString, for every date it can be given.
-import { isoTimestamp } from '../../src/protocol/log-line';
+// A line of the function's log: its timestamp, the same text as
+// Date.prototype.toISOString for every date it can be given, and its write to
+// stdout, whole or not at all.
+import { isoTimestamp, writeLineToFd } from '../../src/protocol/log-line';
 
 describe('isoTimestamp', () => {
   it.each([
@@ -40,5 +41,51 @@ describe('isoTimestamp', () => {
     const stamped = Date.parse(isoTimestamp());
     expect(stamped).toBeGreaterThanOrEqual(before);
     expect(stamped).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('a log line\'s write to stdout', () => {
+  const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+
+  it('writes a line the descriptor takes in parts whole, each part after the last', () => {
+    const taken: string[] = [];
+    const ok = writeLineToFd(1, 'abcdef\n', (_fd, buffer) => {
+      const n = Math.min(3, buffer.length);
+      taken.push(Buffer.from(buffer.subarray(0, n)).toString());
+      return n;
+    });
+    expect({ ok, taken }).toEqual({ ok: true, taken: ['abc', 'def', '\n'] });
+  });
+
+  it('waits out a full non-blocking pipe (EAGAIN) and writes the line once it drains', () => {
+    let refusals = 3;
+    const taken: string[] = [];
+    const ok = writeLineToFd(1, 'line\n', (_fd, buffer) => {
+      if (refusals > 0) {
+        refusals -= 1;
+        throw errno('EAGAIN');
+      }
+      taken.push(Buffer.from(buffer).toString());
+      return buffer.length;
+    });
+    expect({ ok, taken, refusals }).toEqual({ ok: true, taken: ['line\n'], refusals: 0 });
+  });
+
+  it('drops a line the pipe refuses 101 times in a row, without throwing', () => {
+    let attempts = 0;
+    const ok = writeLineToFd(1, 'line\n', () => {
+      attempts += 1;
+      throw errno('EAGAIN');
+    });
+    expect({ ok, attempts }).toEqual({ ok: false, attempts: 101 });
+  });
+
+  it('drops a line at once when nobody reads the pipe any more (EPIPE)', () => {
+    let attempts = 0;
+    const ok = writeLineToFd(1, 'line\n', () => {
+      attempts += 1;
+      throw errno('EPIPE');
+    });
+    expect({ ok, attempts }).toEqual({ ok: false, attempts: 1 });
   });
 });

@@ -1,7 +1,6 @@
 // The handler's log lines: one JSON object per line, whatever the fields hold.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/handler/logger';
-import { writeLineToFd } from '../../src/protocol/log-line';
 
 function logOnce(fields: Record<string, unknown>): Record<string, unknown> {
   const lines: string[] = [];
@@ -49,51 +48,5 @@ describe('the handler logger', () => {
       { requestId: 'second', n: 2, message: 'served' },
       { requestId: undefined, n: undefined, message: 'outside any request' },
     ]);
-  });
-});
-
-describe('the handler logger\'s write to stdout', () => {
-  const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
-
-  it('writes a line the descriptor takes in parts whole, each part after the last', () => {
-    const taken: string[] = [];
-    const ok = writeLineToFd(1, 'abcdef\n', (_fd, buffer) => {
-      const n = Math.min(3, buffer.length);
-      taken.push(Buffer.from(buffer.subarray(0, n)).toString());
-      return n;
-    });
-    expect({ ok, taken }).toEqual({ ok: true, taken: ['abc', 'def', '\n'] });
-  });
-
-  it('waits out a full non-blocking pipe (EAGAIN) and writes the line once it drains', () => {
-    let refusals = 3;
-    const taken: string[] = [];
-    const ok = writeLineToFd(1, 'line\n', (_fd, buffer) => {
-      if (refusals > 0) {
-        refusals -= 1;
-        throw errno('EAGAIN');
-      }
-      taken.push(Buffer.from(buffer).toString());
-      return buffer.length;
-    });
-    expect({ ok, taken, refusals }).toEqual({ ok: true, taken: ['line\n'], refusals: 0 });
-  });
-
-  it('drops a line the pipe refuses 101 times in a row, without throwing', () => {
-    let attempts = 0;
-    const ok = writeLineToFd(1, 'line\n', () => {
-      attempts += 1;
-      throw errno('EAGAIN');
-    });
-    expect({ ok, attempts }).toEqual({ ok: false, attempts: 101 });
-  });
-
-  it('drops a line at once when nobody reads the pipe any more (EPIPE)', () => {
-    let attempts = 0;
-    const ok = writeLineToFd(1, 'line\n', () => {
-      attempts += 1;
-      throw errno('EPIPE');
-    });
-    expect({ ok, attempts }).toEqual({ ok: false, attempts: 1 });
   });
 });
